@@ -1,0 +1,3 @@
+"""preflight: stop a broken model before it reaches a Triton Inference Server."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,89 @@
+"""Plain data shared by sources, rules, the engine and reporters. No logic here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 3, "warning": 2, "info": 1}[self.value]
+
+
+class Status(str, Enum):
+    PASS = "pass"
+    FAIL = "fail"
+    SKIP = "skip"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a fact or finding sits: a file path, 1-based line and column when known."""
+
+    path: str
+    line: int | None = None
+    column: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One value extracted from an artifact, with where it was read.
+
+    ``value`` is JSON-like: str, int, float, bool, None, list or dict. Items of a
+    list-of-dicts value may carry their own ``path``/``line``/``column`` keys.
+    """
+
+    value: Any
+    location: Location | None = None
+
+
+# Facts are keyed by dotted names, e.g. "build_log.plugins.gemm_plugin".
+Facts = dict[str, Fact]
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """One thing rules are evaluated on: a model, an engine file, the repository."""
+
+    kind: str  # "repo" | "triton-model" | "trtllm-model" | "trt-engine"
+    name: str  # display name, e.g. "tensorrt_llm" or "tensorrt_llm/1/rank0.engine"
+    path: str  # the subject's folder or file
+    facts: Facts = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    rule: str
+    name: str
+    severity: Severity
+    status: Status
+    message: str
+    subject: str = ""
+    location: Location | None = None
+    remediation: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    gpu: str | None = None
+    compute_capability: str | None = None
+    sm_count: int | None = None
+    triton_version: str | None = None
+    trt_version: str | None = None
+    trtllm_version: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    preflight_version: str
+    repo: str
+    target: Target
+    results: tuple[Result, ...]
+    notes: tuple[str, ...] = ()
