@@ -87,3 +87,39 @@ class RunResult:
     target: Target
     results: tuple[Result, ...]
     notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    fact: str
+    op: str
+    value: Any = None  # a literal, {"fact": key} or {"option": name}
+
+
+@dataclass(frozen=True, slots=True)
+class Expectation:
+    mode: str  # "all" or "any"; a single condition is "all" of one
+    conditions: tuple[Condition, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    name: str
+    title: str
+    severity: Severity
+    applies_to: str
+    expect: Expectation
+    message: str
+    remediation: str
+    docs: str
+    when: Expectation | None = None
+    if_missing: str = "fail"
+    options: dict[str, Any] = field(default_factory=dict)  # name -> default
+    option_help: dict[str, str] = field(default_factory=dict)
+    missing_message: str = ""
+    pass_message: str = ""
+    why: str = ""
+    example: str = ""
+    enabled_by_default: bool = True
+    source: str = ""  # the YAML file

@@ -1,0 +1,161 @@
+"""Read `.preflight.yaml`: the deployment target, rule settings and discovery hints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import yamlmarks
+from .engine import RuleSettings
+from .errors import UsageError
+from .model import Severity
+
+CONFIG_NAME = ".preflight.yaml"
+_TARGET_KEYS = {"gpu", "triton", "trt", "trtllm", "gpu_count"}
+_TOP_KEYS = {
+    "target",
+    "fail-on",
+    "rules",
+    "rule-dirs",
+    "build-log",
+    "path-map",
+    "deserialize",
+    "require-deserialize",
+}
+_RULE_KEYS = {"enabled", "severity", "options"}
+
+
+@dataclass(slots=True)
+class Config:
+    path: Path | None = None
+    target: dict[str, Any] = field(default_factory=dict)
+    fail_on: str | None = None
+    rules: dict[str, RuleSettings] = field(default_factory=dict)
+    rule_dirs: list[Path] = field(default_factory=list)
+    build_log: Path | None = None
+    path_map: list[tuple[str, str]] = field(default_factory=list)
+    deserialize: bool = False
+    require_deserialize: bool = False
+
+
+def _str(doc: yamlmarks.Document, keys: list[str | int], value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise UsageError(doc.error(keys, f"expected a string, got {value!r}"))
+    return str(value)
+
+
+def _bool(doc: yamlmarks.Document, keys: list[str | int], value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise UsageError(doc.error(keys, f"expected true or false, got {value!r}"))
+    return value
+
+
+def parse_path_map(entry: str) -> tuple[str, str]:
+    """'FROM=TO' -> (FROM, TO)."""
+    src, sep, dst = entry.partition("=")
+    if not sep or not src or not dst:
+        raise ValueError(f"path map {entry!r} is not FROM=TO")
+    return src, dst
+
+
+def load(path: Path) -> Config:
+    """Parse and check one config file. Every problem raises UsageError with file:line:col."""
+    doc = yamlmarks.load(path)
+    data = doc.data if doc.data is not None else {}
+    if not isinstance(data, dict):
+        raise UsageError(doc.error([], "the config file holds one mapping"))
+    base = path.parent
+    cfg = Config(path=path)
+    errors: list[str] = []
+    for key in data:
+        if key not in _TOP_KEYS:
+            errors.append(doc.error([key], f"unknown key; expected one of {', '.join(sorted(_TOP_KEYS))}"))
+    try:
+        target = data.get("target") or {}
+        if not isinstance(target, dict):
+            raise UsageError(doc.error(["target"], "expected a mapping"))
+        for key, value in target.items():
+            if key not in _TARGET_KEYS:
+                errors.append(doc.error(["target", key], f"unknown key; expected one of {', '.join(sorted(_TARGET_KEYS))}"))
+            elif key == "gpu_count":
+                if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                    errors.append(doc.error(["target", key], "expected a positive whole number"))
+                else:
+                    cfg.target[key] = value
+            else:
+                cfg.target[key] = _str(doc, ["target", key], value)
+        if "fail-on" in data:
+            value = data["fail-on"]
+            if value not in ("error", "warning", "info"):
+                errors.append(doc.error(["fail-on"], "expected error, warning or info"))
+            else:
+                cfg.fail_on = value
+        for key in ("deserialize", "require-deserialize"):
+            if key in data:
+                setattr(cfg, key.replace("-", "_"), _bool(doc, [key], data[key]))
+        if "build-log" in data:
+            cfg.build_log = base / _str(doc, ["build-log"], data["build-log"])
+        for index, entry in enumerate(data.get("rule-dirs") or []):
+            cfg.rule_dirs.append(base / _str(doc, ["rule-dirs", index], entry))
+        path_map = data.get("path-map") or {}
+        if not isinstance(path_map, dict):
+            raise UsageError(doc.error(["path-map"], "expected a mapping FROM: TO"))
+        for src, dst in path_map.items():
+            cfg.path_map.append((str(src), _str(doc, ["path-map", src], dst)))
+        rules = data.get("rules") or {}
+        if not isinstance(rules, dict):
+            raise UsageError(doc.error(["rules"], "expected a mapping of rule id or name to settings"))
+        for rule_id, raw in rules.items():
+            where: list[str | int] = ["rules", rule_id]
+            if raw is False:
+                cfg.rules[str(rule_id)] = RuleSettings(enabled=False)
+                continue
+            if not isinstance(raw, dict):
+                errors.append(doc.error(where, "expected a mapping with enabled, severity or options"))
+                continue
+            for key in raw:
+                if key not in _RULE_KEYS:
+                    errors.append(doc.error([*where, key], "unknown key; expected enabled, severity or options"))
+            severity = raw.get("severity")
+            if severity is not None and severity not in ("error", "warning", "info"):
+                errors.append(doc.error([*where, "severity"], "expected error, warning or info"))
+                severity = None
+            options = raw.get("options") or {}
+            if not isinstance(options, dict):
+                errors.append(doc.error([*where, "options"], "expected a mapping"))
+                options = {}
+            enabled = raw.get("enabled")
+            if enabled is not None and not isinstance(enabled, bool):
+                errors.append(doc.error([*where, "enabled"], "expected true or false"))
+                enabled = None
+            cfg.rules[str(rule_id)] = RuleSettings(
+                enabled=enabled,
+                severity=Severity(severity) if severity else None,
+                options=dict(options),
+            )
+    except UsageError as exc:
+        errors.extend(exc.lines)
+    if errors:
+        raise UsageError(*errors)
+    return cfg
+
+
+def check_rule_settings(cfg: Config, known: dict[str, set[str]]) -> None:
+    """Settings must name existing rules and options; ``known`` maps id and name to options."""
+    if cfg.path is None:
+        return
+    doc = yamlmarks.load(cfg.path)
+    errors = []
+    for rule_id, settings in cfg.rules.items():
+        if rule_id not in known:
+            errors.append(doc.error(["rules", rule_id], "no rule has this id or name"))
+            continue
+        for option in settings.options:
+            if option not in known[rule_id]:
+                choices = ", ".join(sorted(known[rule_id])) or "none"
+                errors.append(
+                    doc.error(["rules", rule_id, "options", option], f"unknown option; this rule has: {choices}")
+                )
+    if errors:
+        raise UsageError(*errors)

@@ -1,0 +1,172 @@
+"""Rule operators: plain typed functions, no coercion.
+
+Each operator takes the actual value and the expected value and returns whether the good
+state holds. A comparison between values of unrelated types raises ``OperatorTypeError``:
+``0`` is a number, ``"0"`` is a string, and ``True`` is not the number ``1``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+
+class OperatorTypeError(TypeError):
+    """A rule compared values of types its operator does not accept."""
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _numbers(actual: Any, expected: Any, op: str) -> tuple[float, float]:
+    if not (_is_number(actual) and _is_number(expected)):
+        raise OperatorTypeError(
+            f"{op} compares numbers, got {type(actual).__name__} {actual!r} "
+            f"and {type(expected).__name__} {expected!r}"
+        )
+    return actual, expected
+
+
+def _same(actual: Any, expected: Any) -> bool:
+    """Equality without bool/number crossover: True != 1, 0 != False."""
+    if isinstance(actual, bool) or isinstance(expected, bool):
+        return isinstance(actual, bool) and isinstance(expected, bool) and actual is expected
+    return bool(actual == expected)
+
+
+def equals(actual: Any, expected: Any) -> bool:
+    return _same(actual, expected)
+
+
+def not_equals(actual: Any, expected: Any) -> bool:
+    return not _same(actual, expected)
+
+
+def is_in(actual: Any, expected: Any) -> bool:
+    if not isinstance(expected, list):
+        raise OperatorTypeError(f"in needs a list as value, got {expected!r}")
+    return any(_same(actual, item) for item in expected)
+
+
+def not_in(actual: Any, expected: Any) -> bool:
+    return not is_in(actual, expected)
+
+
+def gt(actual: Any, expected: Any) -> bool:
+    a, e = _numbers(actual, expected, "gt")
+    return a > e
+
+
+def gte(actual: Any, expected: Any) -> bool:
+    a, e = _numbers(actual, expected, "gte")
+    return a >= e
+
+
+def lt(actual: Any, expected: Any) -> bool:
+    a, e = _numbers(actual, expected, "lt")
+    return a < e
+
+
+def lte(actual: Any, expected: Any) -> bool:
+    a, e = _numbers(actual, expected, "lte")
+    return a <= e
+
+
+def matches(actual: Any, expected: Any) -> bool:
+    if not isinstance(actual, str) or not isinstance(expected, str):
+        raise OperatorTypeError(f"matches needs a string and a pattern, got {actual!r}")
+    return re.search(expected, actual) is not None
+
+
+def empty(actual: Any, expected: Any) -> bool:
+    if not isinstance(actual, (list, dict, str)):
+        raise OperatorTypeError(f"empty needs a list, mapping or string, got {actual!r}")
+    return len(actual) == 0
+
+
+def not_empty(actual: Any, expected: Any) -> bool:
+    return not empty(actual, expected)
+
+
+def is_true(actual: Any, expected: Any) -> bool:
+    if not isinstance(actual, bool):
+        raise OperatorTypeError(f"true needs a boolean, got {actual!r}")
+    return actual
+
+
+def is_false(actual: Any, expected: Any) -> bool:
+    if not isinstance(actual, bool):
+        raise OperatorTypeError(f"false needs a boolean, got {actual!r}")
+    return not actual
+
+
+def parse_version(value: Any) -> tuple[int, ...]:
+    """'10.10.0.31' -> (10, 10, 0, 31); '0.17.0.post1' -> (0, 17, 0); 'v1.2.0rc2' -> (1, 2, 0)."""
+    if not isinstance(value, str):
+        raise OperatorTypeError(f"a version must be a string, got {value!r}")
+    parts: list[int] = []
+    for piece in value.strip().lstrip("vV").split("."):
+        digits = re.match(r"\d+", piece)
+        if digits is None:
+            break
+        parts.append(int(digits.group()))
+        if digits.end() != len(piece):
+            break
+    if not parts:
+        raise OperatorTypeError(f"not a version: {value!r}")
+    return tuple(parts)
+
+
+def _versions(actual: Any, expected: Any) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    a, e = parse_version(actual), parse_version(expected)
+    width = min(len(a), len(e))
+    return a[:width], e[:width]
+
+
+def version_eq(actual: Any, expected: Any) -> bool:
+    """Equal on the parts both sides give: '10.10' equals '10.10.0.31'."""
+    a, e = _versions(actual, expected)
+    return a == e
+
+
+def version_gte(actual: Any, expected: Any) -> bool:
+    a, e = _versions(actual, expected)
+    return a >= e
+
+
+def version_lte(actual: Any, expected: Any) -> bool:
+    a, e = _versions(actual, expected)
+    return a <= e
+
+
+def _present(actual: Any, expected: Any) -> bool:  # evaluated by the engine before lookup
+    return True
+
+
+Operator = Callable[[Any, Any], bool]
+
+OPERATORS: dict[str, Operator] = {
+    "equals": equals,
+    "not-equals": not_equals,
+    "in": is_in,
+    "not-in": not_in,
+    "gt": gt,
+    "gte": gte,
+    "lt": lt,
+    "lte": lte,
+    "matches": matches,
+    "empty": empty,
+    "not-empty": not_empty,
+    "true": is_true,
+    "false": is_false,
+    "version-eq": version_eq,
+    "version-gte": version_gte,
+    "version-lte": version_lte,
+    "exists": _present,
+    "absent": _present,
+}
+
+# Operators that take no `value`.
+UNARY = frozenset({"empty", "not-empty", "true", "false", "exists", "absent"})

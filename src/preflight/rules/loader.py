@@ -1,0 +1,187 @@
+"""Load rule files: YAML with line marks, validated against the JSON Schema, into ``Rule``.
+
+Built-in rules are validated against the schema by the test suite (and by
+``preflight validate-rules``); at run time only the structure is checked, so that ``check``
+does not pay for importing jsonschema. Rule files a user adds are always schema-validated.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .. import yamlmarks
+from ..errors import UsageError
+from ..model import Condition, Expectation, Rule, Severity
+from ..operators import UNARY
+
+SUBJECT_KINDS = ("repo", "triton-model", "trtllm-model", "trt-engine")
+
+
+def builtin_rules_dir() -> Path:
+    """The shipped rules: inside the wheel, or the checkout's top-level ``rules/``."""
+    packaged = Path(str(resources.files("preflight"))) / "builtin_rules"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[3] / "rules"
+
+
+@cache
+def schema() -> dict[str, Any]:
+    text = resources.files("preflight.rules").joinpath("schema.json").read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def rule_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*.y*ml") if p.suffix in (".yaml", ".yml"))
+
+
+def schema_errors(doc: yamlmarks.Document) -> list[str]:
+    """Every schema violation of one rule file, as ``path:line:col: $.key: message``."""
+    import jsonschema  # deferred: 0.25 s of start-up that `check` on built-in rules skips
+
+    validator = jsonschema.Draft202012Validator(schema())
+    out = []
+    for err in sorted(validator.iter_errors(doc.data), key=lambda e: list(e.absolute_path)):
+        keys = list(err.absolute_path)
+        message = err.message
+        if err.validator == "oneOf" and err.context:
+            best = min(err.context, key=lambda e: len(list(e.absolute_path)))
+            keys = keys + list(best.absolute_path)
+            message = best.message
+        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+            allowed = set(err.schema.get("properties", {}))
+            extra = sorted(k for k in err.instance if k not in allowed)
+            if extra:
+                keys = [*keys, extra[0]]
+                message = f"unknown key {extra[0]!r}"
+        out.append(doc.error(keys, message))
+    return out
+
+
+def _expectation(raw: Any) -> Expectation:
+    if "all" in raw:
+        mode, items = "all", raw["all"]
+    elif "any" in raw:
+        mode, items = "any", raw["any"]
+    else:
+        mode, items = "all", [raw]
+    return Expectation(
+        mode, tuple(Condition(str(c["fact"]), str(c["op"]), c.get("value")) for c in items)
+    )
+
+
+def _semantic_errors(doc: yamlmarks.Document) -> list[str]:
+    """What the schema cannot say: binary operators need a value, options must exist."""
+    data = doc.data
+    errors: list[str] = []
+    if not isinstance(data, dict):
+        return [doc.error([], "a rule file holds one mapping")]
+    for key in ("id", "name", "title", "severity", "applies-to", "expect", "message"):
+        if key not in data:
+            errors.append(doc.error([], f"missing required key {key!r}"))
+    if errors:
+        return errors
+    if data["applies-to"] not in SUBJECT_KINDS:
+        errors.append(doc.error(["applies-to"], f"must be one of {', '.join(SUBJECT_KINDS)}"))
+    stem = doc.path.stem
+    if stem != data["id"]:
+        errors.append(doc.error(["id"], f"id {data['id']!r} differs from the file name {stem!r}"))
+    options = data.get("options") or {}
+    for section in ("when", "expect"):
+        raw = data.get(section)
+        if raw is None:
+            continue
+        items = raw.get("all") or raw.get("any") or [raw]
+        prefix: list[str | int] = [section]
+        if "all" in raw or "any" in raw:
+            prefix.append("all" if "all" in raw else "any")
+        for index, cond in enumerate(items):
+            where: list[str | int] = prefix + ([index] if len(prefix) > 1 else [])
+            op = cond.get("op")
+            if op not in UNARY and "value" not in cond:
+                errors.append(doc.error(where, f"operator {op!r} needs a value"))
+            value = cond.get("value")
+            if isinstance(value, dict):
+                if set(value) not in ({"fact"}, {"option"}):
+                    errors.append(
+                        doc.error([*where, "value"], "a mapping value is {fact: key} or {option: name}")
+                    )
+                elif "option" in value and value["option"] not in options:
+                    errors.append(
+                        doc.error([*where, "value"], f"unknown option {value['option']!r}")
+                    )
+    return errors
+
+
+def _build(doc: yamlmarks.Document) -> Rule:
+    data = doc.data
+    options = data.get("options") or {}
+    return Rule(
+        id=data["id"],
+        name=data["name"],
+        title=data["title"],
+        severity=Severity(data["severity"]),
+        applies_to=data["applies-to"],
+        expect=_expectation(data["expect"]),
+        when=_expectation(data["when"]) if data.get("when") else None,
+        if_missing=data.get("if-missing", "fail"),
+        options={k: v["default"] for k, v in options.items()},
+        option_help={k: v["description"] for k, v in options.items()},
+        message=data["message"],
+        missing_message=data.get("missing-message", ""),
+        pass_message=data.get("pass-message", ""),
+        remediation=data.get("remediation", ""),
+        why=data.get("why", ""),
+        example=data.get("example", ""),
+        docs=data.get("docs", ""),
+        enabled_by_default=data.get("enabled-by-default", True),
+        source=str(doc.path),
+    )
+
+
+def load_rules(directories: Iterable[tuple[Path, bool]]) -> list[Rule]:
+    """Load every rule under each (directory, validate_with_schema) pair.
+
+    All errors across all files are collected and raised together as one UsageError.
+    """
+    rules: list[Rule] = []
+    errors: list[str] = []
+    seen: dict[str, str] = {}
+    for directory, validate in directories:
+        if not directory.is_dir():
+            errors.append(f"{directory}: rules directory not found")
+            continue
+        for path in rule_files(directory):
+            try:
+                doc = yamlmarks.load(path)
+            except UsageError as exc:
+                errors.extend(exc.lines)
+                continue
+            problems = schema_errors(doc) if validate else []
+            problems = problems or _semantic_errors(doc)
+            if problems:
+                errors.extend(problems)
+                continue
+            rule = _build(doc)
+            for key in (rule.id, rule.name):
+                if key in seen:
+                    errors.append(doc.error(["id"], f"{key!r} is also defined in {seen[key]}"))
+                seen[key] = str(path)
+            rules.append(rule)
+    if errors:
+        raise UsageError(*errors)
+    return sorted(rules, key=lambda r: r.id)
+
+
+def iter_all_errors(directories: Iterable[Path]) -> Iterator[str]:
+    """Schema-validate every file (for `validate-rules` and the tests)."""
+    try:
+        load_rules((d, True) for d in directories)
+    except UsageError as exc:
+        yield from exc.lines

@@ -1,0 +1,74 @@
+"""Safe YAML loading that remembers where each key and value sits, for one-line errors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import UsageError
+
+try:  # the C loader is several times faster where libyaml is present
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on the PyYAML build
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+
+class Document:
+    """A parsed YAML file: its data and its node tree, to point errors at lines."""
+
+    def __init__(self, path: Path, data: Any, root: yaml.Node | None) -> None:
+        self.path = path
+        self.data = data
+        self.root = root
+
+    def where(self, keys: Sequence[str | int]) -> tuple[int, int]:
+        """1-based (line, column) of the node at ``keys``, or of its deepest existing parent."""
+        node = self.root
+        best = (1, 1) if node is None else (node.start_mark.line + 1, node.start_mark.column + 1)
+        for key in keys:
+            nxt: yaml.Node | None = None
+            if isinstance(node, yaml.MappingNode):
+                for knode, vnode in node.value:
+                    if knode.value == str(key):
+                        nxt = vnode
+                        best = (knode.start_mark.line + 1, knode.start_mark.column + 1)
+                        break
+            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
+                if 0 <= key < len(node.value):
+                    nxt = node.value[key]
+                    best = (nxt.start_mark.line + 1, nxt.start_mark.column + 1)
+            if nxt is None:
+                break
+            node = nxt
+        return best
+
+    def error(self, keys: Sequence[str | int], message: str) -> str:
+        line, column = self.where(keys)
+        return f"{self.path}:{line}:{column}: {json_path(keys)}: {message}"
+
+
+def json_path(keys: Sequence[str | int]) -> str:
+    out = "$"
+    for key in keys:
+        out += f"[{key}]" if isinstance(key, int) else f".{key}"
+    return out
+
+
+def load(path: Path) -> Document:
+    """Read and parse one YAML file safely; a bad file raises UsageError with its line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read: {exc}") from None
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{mark.line + 1}:{mark.column + 1}" if mark is not None else "1:1"
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise UsageError(f"{path}:{where}: $: invalid YAML: {problem}") from None
+    return Document(path, data, root)
