@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from triton_server import HOST, TritonServer, find_tritonserver, skip_reason
 
 MODEL_PY = """\
@@ -47,7 +46,10 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    return not Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
 
 
 def test_find_tritonserver() -> None:

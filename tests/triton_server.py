@@ -9,6 +9,7 @@ ports, runs with ``--model-control-mode=explicit`` and is always killed on exit.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import shutil
 import socket
@@ -25,11 +26,10 @@ HOST = "127.0.0.1"
 
 def _site_root() -> Path | None:
     """The folder of the installed ``pytriton`` package, or None."""
-    try:
-        import pytriton
-    except ImportError:
+    spec = importlib.util.find_spec("pytriton")
+    if spec is None or spec.origin is None:
         return None
-    return Path(pytriton.__file__).resolve().parent
+    return Path(spec.origin).resolve().parent
 
 
 def find_tritonserver() -> Path | None:
