@@ -1,0 +1,40 @@
+"""Small helpers over :data:`preflight.model.Facts`: build one fact, nest facts into a tree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from preflight.model import Fact, Facts, Location
+
+
+def fact(value: Any, path: str | Path, line: int | None = None, column: int | None = None) -> Fact:
+    """A :class:`Fact` read from ``path`` at the 1-based ``line``/``column`` (when known)."""
+    return Fact(value=value, location=Location(path=str(path), line=line, column=column))
+
+
+def to_tree(facts: Facts) -> dict[str, Any]:
+    """Nest dotted keys into dicts, keeping values only.
+
+    ``{"a.b": Fact(1), "a.c": Fact(2)}`` becomes ``{"a": {"b": 1, "c": 2}}``. Keys are visited
+    in sorted order. When a key is both a value and a prefix of other keys (``a`` and ``a.b``),
+    nothing is dropped: the longer key keeps its remaining dotted suffix at the deepest dict it
+    can reach (``{"a": 1, "a.b": 2}`` stays ``{"a": 1, "a.b": 2}``).
+    """
+    tree: dict[str, Any] = {}
+    made = {id(tree)}  # dicts built here; a fact's own dict value is never descended into
+    for key in sorted(facts):
+        parts = key.split(".")
+        node = tree
+        depth = 0
+        while depth < len(parts) - 1:
+            if parts[depth] not in node:
+                node[parts[depth]] = {}
+                made.add(id(node[parts[depth]]))
+            child = node[parts[depth]]
+            if not (isinstance(child, dict) and id(child) in made):
+                break
+            node = child
+            depth += 1
+        node[".".join(parts[depth:])] = facts[key].value
+    return tree

@@ -1,0 +1,294 @@
+"""Read a ``trtllm-build`` log (TensorRT-LLM 0.8 to 1.2) into ``build_log.*`` facts.
+
+The log mixes four kinds of line: the Python logger (``[ts] [TRT-LLM] [I] msg``), TensorRT's
+logger (``[ts] [TRT] [W] msg``), the C++ runtime (``[TensorRT-LLM][ERROR] msg``) and the version
+banner (``[TensorRT-LLM] TensorRT-LLM version: X``, glued to the next line in 0.8.0). Anything
+else (tracebacks, backtraces, MPI dumps, shell noise) is unstructured text that is only searched
+for failure signatures. Each fact's location is the log file and the 1-based line it was read on.
+
+Facts (all under ``build_log.``; a key the log does not contain is absent):
+
+- ``trtllm_version``: the first version banner.
+- ``plugins.<name>``: the last value of each ``Set [PluginConfig.]<name> to <value>.`` line,
+  typed (``True``/``False`` -> bool, ``None`` -> null, integers -> int, else the string).
+- ``dtype``: the last ``Set dtype to <dtype>.`` (kept out of ``plugins``).
+- ``gpu.compute_capability`` (``"M.m"``), ``gpu.sm_count``, ``gpu.sm_clock_mhz``,
+  ``gpu.float16_tflops``, ``gpu.total_memory_gib``: the optional hardware lines.
+- ``peak_gpu_memory_mib``: the largest ``[MemUsageStats] Peak memory usage … GPU N MiB``.
+- ``engine_generation_seconds``: the sum of every ``Engine generation completed in X seconds``.
+- ``total_build_time``: the ``HH:MM:SS`` of ``Total time of building all engines``.
+- ``started_engines``: ``[{path, rank, line, serialized}]`` per ``Serializing engine to …``
+  (``path`` is the engine path as printed, ``rank`` from ``rank<r>.engine`` or null); each
+  ``Engine serialized`` completes the oldest pending one.
+- ``serialized_engines``: paths of the fully serialized engines, in log order.
+- ``serialized_ranks``: sorted ranks of the fully serialized engines.
+- ``missing_ranks``: ranks below the highest started rank that never started (with ranks only).
+- ``build_succeeded``: false on a fatal signature; true when engines started, every one was
+  serialized and no rank below the highest one is missing; otherwise null.
+- ``fatal_errors``: ``[{line, text}]``, one per line with a fatal signature (a traceback counts
+  when no engine was serialized after it; its entry is the exception line).
+- ``oom_warnings``: ``[{line, text}]`` for OOM during tactic search (not fatal), at most
+  ``MAX_OOM_ITEMS``; ``oom_warning_count`` is the full count.
+- ``line_count``: physical lines in the file.
+- ``read_error``: the reason the file could not be read (then no other fact).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from preflight.facts import fact
+from preflight.model import Fact, Facts
+
+PREFIX = "build_log."
+MAX_OOM_ITEMS = 50
+
+_TS = r"\[\d\d/\d\d/\d{4}-\d\d:\d\d:\d\d\]"
+# A logger line glued to the text before it (0.8.0 banner, interleaved workers) starts anew here.
+_GLUED = re.compile(rf"{_TS}\s*\[TRT(?:-LLM)?\]")
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_LOGGER = re.compile(
+    rf"^\s*(?:{_TS}\s*)?\[(?P<src>TRT-LLM|TRT)\]\s*(?:\[MPI_Rank \d+\]\s*)?"
+    r"\[(?P<lvl>[FEWIV])\]\s?(?P<msg>.*)$"
+)
+_RUNTIME = re.compile(r"^\s*\[TensorRT-LLM\]\[(?P<lvl>[A-Z]+)\]\s?(?P<msg>.*)$")
+_BANNER = re.compile(r"\[TensorRT-LLM\] TensorRT[- ]LLM version:\s*(?P<v>[0-9][0-9A-Za-z.+-]*)")
+
+_SET = re.compile(r"^Set (?:PluginConfig\.)?(?P<name>\w+) to (?P<value>\S+?)\.?\s*$")
+_INT = re.compile(r"^-?\d+$")
+_CC = re.compile(r"^Compute capability: \((\d+),\s*(\d+)\)")
+_GPU_INTS = {
+    "sm_count": re.compile(r"^SM count: (\d+)"),
+    "sm_clock_mhz": re.compile(r"^SM clock: (\d+) MHz"),
+    "float16_tflops": re.compile(r"^float16 TFLOPS: (\d+)"),
+    "total_memory_gib": re.compile(r"^Total Memory: (\d+) GiB"),
+}
+_SERIALIZING = re.compile(r"^Serializing engine to (?P<path>.+?)\.\.\.\s*$")
+_RANK = re.compile(r"rank(\d+)\.engine$")
+_SERIALIZED = re.compile(r"^Engine serialized\b")
+_ALL_BUILT = re.compile(r"^Total time of building all engines: (\S+)")
+_GENERATION = re.compile(r"^Engine generation completed in ([0-9.]+) seconds")
+_PEAK = re.compile(
+    r"\[MemUsageStats\] Peak memory usage of TRT CPU/GPU memory allocators:.*GPU (\d+) MiB"
+)
+
+# Fatal wherever they appear (logger lines included).
+_FATAL_ANY = re.compile(
+    r"Engine building failed|Failed to build engine for rank|AssertionError|Assertion failed"
+)
+# Fatal only in unstructured text (shell, libstdc++, MPI): never inside a logger message.
+_FATAL_RAW = re.compile(
+    r"terminate called|(?:^|[\s:])Killed(?:\s|$)|\bAborted\b|exited on signal \d+"
+    r"|Segmentation fault"
+)
+_TRACEBACK = re.compile(r"^Traceback \(most recent call last\):")
+_OOM = re.compile(
+    r"Error Code 2: OutOfMemory|skipping tactic.*insufficient memory"
+    r"|Requested amount of GPU memory .*could not be allocated",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class _Started:
+    path: str
+    rank: int | None
+    line: int
+    serialized: bool = False
+
+
+@dataclass
+class _State:
+    """What the scan has seen so far; turned into facts at the end."""
+
+    values: dict[str, tuple[Any, int]] = field(default_factory=dict)  # key -> (value, line)
+    started: list[_Started] = field(default_factory=list)
+    last_serialized_line: int | None = None
+    generation: list[tuple[float, int]] = field(default_factory=list)
+    peak: tuple[int, int] | None = None
+    fatal: dict[int, str] = field(default_factory=dict)
+    oom: list[tuple[int, str]] = field(default_factory=list)
+    tracebacks: list[tuple[int, str]] = field(default_factory=list)  # (exception line, text)
+    open_traceback: int | None = None
+    success_marks: list[int] = field(default_factory=list)
+
+
+def extract(path: Path) -> Facts:
+    """Facts from the build log at ``path``; an unreadable file gives ``build_log.read_error``."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return {PREFIX + "read_error": fact(exc.strerror or str(exc), path)}
+    return parse(data.decode("utf-8", errors="replace"), str(path))
+
+
+def parse(text: str, path: str) -> Facts:
+    """Facts from the text of a build log; ``path`` is recorded in every location."""
+    state = _State()
+    lines = text.removeprefix("\ufeff").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    for number, raw in enumerate(lines, start=1):
+        for segment in _segments(raw):
+            _scan(state, number, segment)
+    return _facts(state, path, len(lines))
+
+
+def _segments(raw: str) -> list[str]:
+    """One physical line split at carriage returns and at glued logger timestamps."""
+    out: list[str] = []
+    for part in _ANSI.sub("", raw).split("\r"):
+        cuts = [m.start() for m in _GLUED.finditer(part) if m.start() > 0]
+        starts = [0, *cuts]
+        ends = [*cuts, len(part)]
+        out.extend(part[a:b] for a, b in zip(starts, ends, strict=True) if part[a:b].strip())
+    return out
+
+
+def _scan(state: _State, number: int, segment: str) -> None:
+    banner = _BANNER.search(segment)
+    if banner:
+        state.values.setdefault("trtllm_version", (banner.group("v"), number))
+        return
+    logger = _LOGGER.match(segment)
+    if logger:
+        msg = logger.group("msg").rstrip()
+        if logger.group("src") == "TRT-LLM":
+            _scan_trtllm(state, number, msg)
+        else:
+            _scan_trt(state, number, msg)
+    elif not _RUNTIME.match(segment):
+        _scan_raw(state, number, segment)
+    if _FATAL_ANY.search(segment):
+        state.fatal.setdefault(number, segment.strip())
+    if _OOM.search(segment):
+        state.oom.append((number, segment.strip()))
+
+
+def _scan_trtllm(state: _State, number: int, msg: str) -> None:
+    setter = _SET.match(msg)
+    if setter:
+        name = setter.group("name")
+        key = "dtype" if name == "dtype" else "plugins." + name
+        state.values[key] = (_typed(setter.group("value")), number)
+        return
+    cc = _CC.match(msg)
+    if cc:
+        state.values["gpu.compute_capability"] = (f"{cc.group(1)}.{cc.group(2)}", number)
+        return
+    for key, pattern in _GPU_INTS.items():
+        hw = pattern.match(msg)
+        if hw:
+            state.values["gpu." + key] = (int(hw.group(1)), number)
+            return
+    serializing = _SERIALIZING.match(msg)
+    if serializing:
+        engine = serializing.group("path").strip()
+        rank = _RANK.search(engine)
+        state.started.append(_Started(engine, int(rank.group(1)) if rank else None, number))
+        state.success_marks.append(number)
+        return
+    if _SERIALIZED.match(msg):
+        pending = next((s for s in state.started if not s.serialized), None)
+        if pending is not None:
+            pending.serialized = True
+            state.last_serialized_line = number
+        state.success_marks.append(number)
+        return
+    built = _ALL_BUILT.match(msg)
+    if built:
+        state.values["total_build_time"] = (built.group(1), number)
+        state.success_marks.append(number)
+
+
+def _scan_trt(state: _State, number: int, msg: str) -> None:
+    generation = _GENERATION.match(msg)
+    if generation:
+        state.generation.append((float(generation.group(1)), number))
+        return
+    peak = _PEAK.search(msg)
+    if peak:
+        mib = int(peak.group(1))
+        if state.peak is None or mib > state.peak[0]:
+            state.peak = (mib, number)
+
+
+def _scan_raw(state: _State, number: int, segment: str) -> None:
+    if _TRACEBACK.match(segment.strip()):
+        # Until its exception line shows up, the traceback stands for itself.
+        state.tracebacks.append((number, segment.strip()))
+        state.open_traceback = len(state.tracebacks) - 1
+        return
+    if state.open_traceback is not None and not segment[:1].isspace():
+        state.tracebacks[state.open_traceback] = (number, segment.strip())
+        state.open_traceback = None
+    if _FATAL_RAW.search(segment):
+        state.fatal.setdefault(number, segment.strip())
+
+
+def _typed(raw: str) -> Any:
+    if raw in ("True", "False"):
+        return raw == "True"
+    if raw == "None":
+        return None
+    if _INT.match(raw):
+        return int(raw)
+    return raw
+
+
+def _facts(state: _State, path: str, line_count: int) -> Facts:
+    facts: Facts = {
+        PREFIX + key: fact(value, path, line) for key, (value, line) in state.values.items()
+    }
+    if state.peak is not None:
+        facts[PREFIX + "peak_gpu_memory_mib"] = fact(state.peak[0], path, state.peak[1])
+    if state.generation:
+        total = round(sum(seconds for seconds, _ in state.generation), 6)
+        facts[PREFIX + "engine_generation_seconds"] = fact(total, path, state.generation[0][1])
+
+    for line, text in state.tracebacks:
+        if not any(mark > line for mark in state.success_marks):
+            state.fatal.setdefault(line, text)
+    fatal: list[dict[str, Any]] = [
+        {"line": line, "text": text} for line, text in sorted(state.fatal.items())
+    ]
+    facts[PREFIX + "fatal_errors"] = _listed(fatal, path)
+    oom: list[dict[str, Any]] = [
+        {"line": line, "text": text} for line, text in state.oom[:MAX_OOM_ITEMS]
+    ]
+    facts[PREFIX + "oom_warnings"] = _listed(oom, path)
+    facts[PREFIX + "oom_warning_count"] = fact(len(state.oom), path)
+
+    started: list[dict[str, Any]] = [
+        {"path": s.path, "rank": s.rank, "line": s.line, "serialized": s.serialized}
+        for s in state.started
+    ]
+    done = [s for s in state.started if s.serialized]
+    facts[PREFIX + "started_engines"] = _listed(started, path)
+    facts[PREFIX + "serialized_engines"] = fact(
+        [s.path for s in done], path, done[0].line if done else None
+    )
+    facts[PREFIX + "serialized_ranks"] = fact(
+        sorted({s.rank for s in done if s.rank is not None}), path
+    )
+    ranks = {s.rank for s in state.started if s.rank is not None}
+    missing = [r for r in range(max(ranks) + 1) if r not in ranks] if ranks else []
+    if ranks:
+        facts[PREFIX + "missing_ranks"] = fact(missing, path)
+
+    if fatal:
+        facts[PREFIX + "build_succeeded"] = fact(False, path, min(state.fatal))
+    elif state.started and len(done) == len(state.started) and not missing:
+        facts[PREFIX + "build_succeeded"] = fact(True, path, state.last_serialized_line)
+    else:
+        facts[PREFIX + "build_succeeded"] = fact(None, path)
+    facts[PREFIX + "line_count"] = fact(line_count, path)
+    return facts
+
+
+def _listed(items: list[dict[str, Any]], path: str) -> Fact:
+    """A list fact located at its first item's line."""
+    return fact(items, path, items[0]["line"] if items else None)
