@@ -155,12 +155,16 @@ def run(engine_path: str, module: str, check_device: bool, chan: _Channel) -> di
         if missing is not None:
             return {**result, "status": "skipped", "reason": missing}
 
+    try:
+        plan = _read_plan(engine_path)
+    except OSError as exc:
+        return {**result, "status": "failed", "reason": f"cannot read the plan: {exc}"}
+
     errors: list[str] = []
     chan.send("stage", stage="runtime")
     try:
         runtime = trt.Runtime(_make_logger(trt, chan, errors))
         chan.send("stage", stage="deserialize")
-        plan = _read_plan(engine_path)
         engine = runtime.deserialize_cuda_engine(plan)
     except Exception as exc:
         reason = _failure_reason(errors, f"{type(exc).__name__}: {exc}")
@@ -186,7 +190,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     chan = _Channel(_private_stdout())
     result = run(args.engine, args.module, not args.no_device_check, chan)
     chan.send("result", **result)
-    return 0
+    # TensorRT objects built on a failed CUDA start can crash in their destructors; the
+    # result is out, so leave without running them.
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -207,16 +207,16 @@ def _interpret(outcome: _Outcome, module: str, timeout_s: float) -> dict[str, An
     if outcome.timed_out:
         values["status"] = "timeout"
         values["reason"] = f"timed out after {timeout_s:g} s{where}"
+    elif result is not None and isinstance(result.get("status"), str):
+        values["status"] = result["status"]
+        if "reason" in result:
+            values["reason"] = str(result["reason"])
     elif outcome.returncode is not None and outcome.returncode < 0:
         signum = -outcome.returncode
         detail = errors[-2:] + _tail(outcome.stderr, 3)
         reason = f"child killed by signal {signum} ({_signal_name(signum)}){where}"
         values["status"] = "crashed"
         values["reason"] = reason + ("; " + "; ".join(detail) if detail else "")
-    elif result is not None and isinstance(result.get("status"), str):
-        values["status"] = result["status"]
-        if "reason" in result:
-            values["reason"] = str(result["reason"])
     else:
         tail = _tail(outcome.stderr)
         code = outcome.returncode
