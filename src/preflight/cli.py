@@ -1,0 +1,113 @@
+"""Command line: `check`, `facts`, `rules`, `explain`, `validate-rules`, `manifest`.
+
+Kept thin and light: each command imports what it needs when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Any, NoReturn
+
+from . import __version__
+from .errors import UsageError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one line and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="preflight", description="Validate Triton model repositories before deployment.")
+    p.add_argument("--version", action="version", version=f"preflight {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    c = sub.add_parser("check", help="validate a Triton model repository")
+    c.add_argument("repo", type=Path)
+    c.add_argument("--target-gpu", metavar="GPU")
+    c.add_argument("--triton-version", metavar="YY.MM")
+    c.add_argument("--trt-version", metavar="X.Y.Z[.W]")
+    c.add_argument("--trtllm-version", metavar="X.Y.Z")
+    c.add_argument("--gpu-count", type=int, metavar="N")
+    c.add_argument("--build-log", type=Path, metavar="FILE")
+    c.add_argument("--format", choices=("text", "json", "sarif", "junit"), default="text")
+    c.add_argument("--output", type=Path, metavar="FILE")
+    c.add_argument("--fail-on", choices=("error", "warning", "info"))
+    c.add_argument("--config", type=Path, metavar="FILE")
+    c.add_argument("--rules", type=Path, action="append", default=[], metavar="DIR",
+                   help="also load the rule files in DIR (repeatable)")
+    c.add_argument("--path-map", action="append", default=[], metavar="FROM=TO",
+                   help="map a path written in a config (e.g. in the container) to one on disk")
+    c.add_argument("--deserialize", action="store_true", default=None)
+    c.add_argument("--require-deserialize", action="store_true", default=None,
+                   help="with --deserialize: a skipped deserialization fails")
+    c.add_argument("--server", metavar="URL")
+    c.add_argument("--verbose", "-v", action="store_true", help="list passing results too")
+    c.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+
+    f = sub.add_parser("facts", help="print the facts extracted from artifacts, no rules")
+    f.add_argument("--build-log", type=Path, metavar="FILE")
+    f.add_argument("--engine", type=Path, metavar="FILE")
+    f.add_argument("--engine-config", type=Path, metavar="FILE")
+    f.add_argument("--repo", type=Path, metavar="DIR")
+    f.add_argument("--pbtxt", type=Path, metavar="FILE")
+    f.add_argument("--format", choices=("json", "text"), default="json")
+
+    r = sub.add_parser("rules", help="list every rule")
+    r.add_argument("--format", choices=("text", "json", "md"), default="text")
+    r.add_argument("--rules", type=Path, action="append", default=[], metavar="DIR")
+
+    e = sub.add_parser("explain", help="what a rule checks, why, and how to fix it")
+    e.add_argument("rule", metavar="RULE")
+    e.add_argument("--rules", type=Path, action="append", default=[], metavar="DIR")
+
+    v = sub.add_parser("validate-rules", help="validate rule files against the schema")
+    v.add_argument("dirs", type=Path, nargs="*", metavar="DIR")
+
+    m = sub.add_parser("manifest", help="write or verify an engine integrity manifest")
+    m.add_argument("action", choices=("write", "verify"))
+    m.add_argument("engine_dir", type=Path, metavar="ENGINE_DIR")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+        from . import commands
+
+        handler = getattr(commands, "cmd_" + args.command.replace("-", "_"))
+        status: int = handler(args)
+        return status
+    except UsageError as exc:
+        for line in exc.lines:
+            print(f"preflight: {line}" if not line.startswith("preflight") else line, file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("preflight: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def open_output(path: Path | None) -> IO[Any]:
+    if path is None:
+        return sys.stdout
+    try:
+        return path.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write: {exc.strerror}") from None
+
+
+def run() -> None:
+    raise SystemExit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,291 @@
+"""The work behind each CLI command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import UsageError
+from .model import Fact, Facts, Location, Result, Rule, RunResult, Severity, Status, Target
+
+
+def _load_rules(extra: list[Path]) -> list[Rule]:
+    from .rules.loader import builtin_rules_dir, load_rules
+
+    dirs = [(builtin_rules_dir(), False)] + [(Path(d), True) for d in extra]
+    return load_rules(dirs)
+
+
+def _find_rule(rules: list[Rule], key: str) -> Rule:
+    for rule in rules:
+        if key.upper() == rule.id or key.lower() == rule.name:
+            return rule
+    import difflib
+
+    close = difflib.get_close_matches(key, [r.id for r in rules] + [r.name for r in rules], n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    raise UsageError(f"no rule {key!r}{hint} (see 'preflight rules')")
+
+
+def _target(args: argparse.Namespace, settings: dict[str, Any]) -> tuple[Target, Facts, list[str]]:
+    from . import target as tgt
+
+    gpu_spec = args.target_gpu or settings.get("gpu")
+    triton = args.triton_version or settings.get("triton")
+    trt = args.trt_version or settings.get("trt")
+    trtllm = args.trtllm_version or settings.get("trtllm")
+    gpu_count = args.gpu_count or settings.get("gpu_count")
+    try:
+        gpu = None
+        if gpu_spec:
+            gpu = tgt.detect_gpu() if str(gpu_spec).lower() == "auto" else tgt.resolve_gpu(str(gpu_spec))
+        facts = tgt.target_facts(gpu=gpu, triton=triton, trt=trt, trtllm=trtllm, gpu_count=gpu_count)
+    except tgt.TargetError as exc:
+        raise UsageError(str(exc)) from None
+    values = {k: f.value for k, f in facts.items()}
+    target = Target(
+        gpu=values.get("target.gpu"),
+        compute_capability=values.get("target.compute_capability"),
+        sm_count=values.get("target.sm_count"),
+        triton_version=values.get("target.triton_version"),
+        trt_version=values.get("target.trt_version"),
+        trtllm_version=values.get("target.trtllm_version"),
+    )
+    notes = [str(n) for n in values.get("target.sources", []) or []]
+    return target, facts, notes
+
+
+def _relocate(result: Result, repo: Path) -> Result:
+    loc = result.location
+    if loc is None:
+        return result
+    path = Path(loc.path)
+    try:
+        rel = path.resolve().relative_to(repo.resolve()).as_posix()
+    except (ValueError, OSError):
+        rel = loc.path
+    rel = rel or "."
+    from dataclasses import replace
+
+    return replace(result, location=Location(rel, loc.line, loc.column))
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from . import config as cfgmod
+    from .engine import evaluate
+    from .repo import ScanOptions, scan
+    from .reporters import REPORTERS
+
+    repo: Path = args.repo
+    if not repo.is_dir():
+        what = "no such directory" if not repo.exists() else "not a directory"
+        raise UsageError(f"{repo}: {what} (preflight check takes a Triton model repository)")
+    cfg_path = args.config or (repo / cfgmod.CONFIG_NAME)
+    if args.config is not None and not args.config.is_file():
+        raise UsageError(f"{args.config}: config file not found")
+    cfg = cfgmod.load(cfg_path) if cfg_path.is_file() else cfgmod.Config()
+
+    rules = _load_rules([*cfg.rule_dirs, *args.rules])
+    known = {r.id: set(r.options) for r in rules} | {r.name: set(r.options) for r in rules}
+    cfgmod.check_rule_settings(cfg, known)
+
+    target, target_facts, notes = _target(args, cfg.target)
+    try:
+        path_map = cfg.path_map + [cfgmod.parse_path_map(e) for e in args.path_map]
+    except ValueError as exc:
+        raise UsageError(f"--path-map: {exc}") from None
+    build_log = args.build_log or cfg.build_log
+    if build_log is not None and not build_log.is_file():
+        raise UsageError(f"{build_log}: build log not found (--build-log)")
+    options = ScanOptions(
+        build_log=build_log,
+        path_map=path_map,
+        deserialize=bool(args.deserialize if args.deserialize is not None else cfg.deserialize),
+        require_deserialize=bool(
+            args.require_deserialize if args.require_deserialize is not None else cfg.require_deserialize
+        ),
+    )
+    if options.require_deserialize:
+        options.deserialize = True
+    result_scan = scan(repo, target_facts, options)
+    subjects = result_scan.subjects
+    if args.server:
+        from .server import server_subject
+
+        subjects.append(server_subject(args.server, repo, [s for s in subjects if s.kind == "triton-model"]))
+    results = [_relocate(r, repo) for r in evaluate(rules, subjects, cfg.rules)]
+    run = RunResult(
+        preflight_version=__version__,
+        repo=str(repo),
+        target=target,
+        results=tuple(results),
+        notes=tuple(notes + result_scan.notes),
+    )
+    fail_on = Severity(args.fail_on or cfg.fail_on or "error")
+    out = open_output_for(args.output)
+    try:
+        render = REPORTERS[args.format]
+        if args.format == "text":
+            color = args.color == "always" or (args.color == "auto" and out.isatty())
+            render(run, out, color=color, verbose=args.verbose)
+        else:
+            render(run, out)
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    failing = [
+        r for r in results if r.status is Status.FAIL and r.severity.rank >= fail_on.rank
+    ]
+    return 1 if failing else 0
+
+
+def open_output_for(path: Path | None) -> Any:
+    from .cli import open_output
+
+    return open_output(path)
+
+
+def cmd_facts(args: argparse.Namespace) -> int:
+    from .facts import to_tree
+
+    facts: Facts = {}
+    inputs = [args.build_log, args.engine, args.engine_config, args.repo, args.pbtxt]
+    if not any(i is not None for i in inputs):
+        raise UsageError("facts: give at least one of --build-log, --engine, --engine-config, --repo, --pbtxt")
+    for path in (args.build_log, args.engine_config, args.pbtxt):
+        if path is not None and not path.is_file():
+            raise UsageError(f"{path}: file not found")
+    if args.build_log is not None:
+        from .sources import trtllm_log
+
+        facts.update(trtllm_log.extract(args.build_log))
+    if args.engine is not None:
+        from .sources import trt_engine
+
+        facts.update(trt_engine.extract(args.engine))
+    if args.engine_config is not None:
+        from .sources import engine_config
+
+        facts.update(engine_config.extract(args.engine_config))
+    if args.pbtxt is not None:
+        from .sources import triton_config
+
+        facts.update(triton_config.facts(triton_config.parse(args.pbtxt)))
+    tree = to_tree(facts)
+    if args.repo is not None:
+        from .repo import ScanOptions, scan
+
+        result = scan(args.repo, {}, ScanOptions())
+        tree["repo"] = {
+            s.name if s.kind != "trt-engine" else s.name: {"kind": s.kind, **to_tree(_own(s.facts))}
+            for s in result.subjects
+        }
+    if args.format == "json":
+        json.dump(tree, sys.stdout, indent=2, default=str)
+        sys.stdout.write("\n")
+    else:
+        for key, fact in sorted(facts.items()):
+            where = ""
+            if fact.location is not None and fact.location.line:
+                where = f"  ({fact.location.path}:{fact.location.line})"
+            print(f"{key} = {json.dumps(fact.value, default=str)}{where}")
+        if args.repo is not None:
+            json.dump(tree["repo"], sys.stdout, indent=2, default=str)
+            sys.stdout.write("\n")
+    return 0
+
+
+def _own(facts: Facts) -> Facts:
+    return {k: v for k, v in facts.items() if not k.startswith("target.")}
+
+
+def _rules_md(rules: list[Rule]) -> str:
+    lines = ["# preflight rules", "", "Generated by `preflight rules --format md`; do not edit.", ""]
+    lines += ["| id | name | severity | applies to | title |", "|---|---|---|---|---|"]
+    for r in rules:
+        lines.append(f"| {r.id} | {r.name} | {r.severity.value} | {r.applies_to} | {r.title} |")
+    for r in rules:
+        lines += ["", f"## {r.id} {r.name}", "", f"**{r.title}** ({r.severity.value}, {r.applies_to})", ""]
+        if r.why:
+            lines += [f"Why: {r.why.strip()}", ""]
+        if r.example:
+            lines += ["Example:", "", "```", r.example.strip(), "```", ""]
+        lines += [f"Fix: {r.remediation.strip()}", ""]
+        for name, default in r.options.items():
+            lines.append(f"- option `{name}` (default `{default}`): {r.option_help.get(name, '')}")
+        lines.append(f"Docs: {r.docs}")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    rules = _load_rules(args.rules)
+    if args.format == "json":
+        data = [
+            {"id": r.id, "name": r.name, "severity": r.severity.value, "title": r.title,
+             "applies_to": r.applies_to, "options": r.options}
+            for r in rules
+        ]
+        json.dump(data, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    elif args.format == "md":
+        sys.stdout.write(_rules_md(rules))
+    else:
+        width = max((len(r.name) for r in rules), default=10)
+        for r in rules:
+            print(f"{r.id}  {r.name:<{width}}  {r.severity.value:<7}  {r.title}")
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    rule = _find_rule(_load_rules(args.rules), args.rule)
+    out = [f"{rule.id} {rule.name} ({rule.severity.value}, applies to {rule.applies_to})", "", rule.title]
+    if rule.why:
+        out += ["", "Why:", f"  {rule.why.strip()}"]
+    if rule.example:
+        out += ["", "Example:"] + [f"  {line}" for line in rule.example.strip().splitlines()]
+    out += ["", "How to fix:", f"  {rule.remediation.strip()}"]
+    if rule.options:
+        out += ["", "Options (set in .preflight.yaml under rules: {" + rule.id + ": {options: ...}}):"]
+        out += [f"  {k} = {v!r}: {rule.option_help.get(k, '')}" for k, v in rule.options.items()]
+    out += ["", f"Docs: {rule.docs}"]
+    print("\n".join(out))
+    return 0
+
+
+def cmd_validate_rules(args: argparse.Namespace) -> int:
+    from .rules.loader import builtin_rules_dir, iter_all_errors
+
+    dirs = args.dirs or [builtin_rules_dir()]
+    errors = list(iter_all_errors(dirs))
+    for line in errors:
+        print(line, file=sys.stderr)
+    if errors:
+        return 2
+    print(f"rules valid: {', '.join(str(d) for d in dirs)}")
+    return 0
+
+
+def cmd_manifest(args: argparse.Namespace) -> int:
+    from . import manifest
+
+    engine_dir: Path = args.engine_dir
+    if not engine_dir.is_dir():
+        raise UsageError(f"{engine_dir}: not a directory")
+    if args.action == "write":
+        path = manifest.write_manifest(engine_dir)
+        print(f"wrote {path}")
+        return 0
+    facts = manifest.verify_manifest(engine_dir)
+    present = facts.get("manifest.present")
+    if present is None or not present.value:
+        raise UsageError(f"{engine_dir}: no manifest to verify (run 'preflight manifest write' first)")
+    mismatches = facts.get("manifest.mismatches", Fact([])).value
+    for m in mismatches:
+        print(f"{m.get('path')}: {m.get('text')}")
+    checked = facts.get("manifest.checked", Fact(0)).value
+    print(f"{checked} files checked, {len(mismatches)} mismatches")
+    return 1 if mismatches else 0

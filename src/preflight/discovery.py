@@ -1,0 +1,73 @@
+"""Where things are in a model repository: models, engine directories, build logs, engines.
+
+Nothing here reads an artifact's content beyond what is needed to find others.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path, PurePosixPath
+
+ENGINE_DIR_PARAMETERS = ("gpt_model_path", "engine_dir", "encoder_model_path", "decoder_model_path")
+_PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
+
+
+def model_dirs(repo: Path) -> list[Path]:
+    """Every folder Triton would try to load as a model (hidden ones included: rules flag them)."""
+    return sorted(p for p in repo.iterdir() if p.is_dir())
+
+
+def version_dirs(model_dir: Path) -> list[Path]:
+    """Numeric version folders, highest last."""
+    found = [p for p in model_dir.iterdir() if p.is_dir() and p.name.isdigit()]
+    return sorted(found, key=lambda p: int(p.name))
+
+
+def map_path(
+    value: str, repo: Path, path_map: list[tuple[str, str]]
+) -> tuple[Path | None, str]:
+    """Resolve a path written in a config (often a path inside the serving container).
+
+    Order: an explicit ``FROM=TO`` mapping; the path itself when it exists (relative paths
+    are taken from REPO); then the longest tail of the path that exists inside REPO
+    (``/models/tensorrt_llm/1`` -> ``REPO/tensorrt_llm/1``). Returns the path, or None, and
+    a sentence saying which mapping was used or why none applies.
+    """
+    if _PLACEHOLDER.search(value):
+        return None, f"{value!r} is an unfilled template placeholder"
+    for src, dst in path_map:
+        src_norm = src.rstrip("/")
+        if value == src_norm or value.startswith(src_norm + "/"):
+            rest = value[len(src_norm) :].lstrip("/")
+            mapped = Path(dst) / rest if rest else Path(dst)
+            if not mapped.is_absolute():
+                mapped = repo / mapped
+            return mapped, f"{value} -> {mapped} (path map {src}={dst})"
+    direct = Path(value) if Path(value).is_absolute() else repo / value
+    if direct.exists():
+        return direct, f"{value} (exists as written)"
+    parts = [p for p in PurePosixPath(value).parts if p not in ("/", "")]
+    for start in range(len(parts)):
+        tail = parts[start:]
+        candidate = repo.joinpath(*tail)
+        if candidate.is_dir():
+            shown = "/".join(tail)
+            return candidate, f"{value} -> {shown} (matched by its tail inside the repository)"
+    return None, f"{value} does not exist, and no tail of it exists inside the repository"
+
+
+def build_log_in(engine_dir: Path) -> tuple[Path | None, str]:
+    """The build log beside the engines: `build.log` when present, else the only `*.log`."""
+    if not engine_dir.is_dir():
+        return None, f"engine directory {engine_dir} not found"
+    logs = sorted(p for p in engine_dir.glob("*.log") if p.is_file())
+    if not logs:
+        return None, f"no *.log file in {engine_dir.name}/ (pass --build-log FILE)"
+    for preferred in ("build.log", "trtllm-build.log"):
+        for log in logs:
+            if log.name == preferred:
+                return log, f"found {log.name} in the engine directory"
+    if len(logs) > 1:
+        names = ", ".join(p.name for p in logs)
+        return logs[0], f"several logs in the engine directory ({names}); using {logs[0].name}"
+    return logs[0], f"found {logs[0].name} in the engine directory"

@@ -1,0 +1,204 @@
+"""Scan a model repository: run the sources and group their facts into subjects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import discovery, trtllm_join
+from .errors import UsageError
+from .model import Fact, Facts, Location, Subject
+
+TRTLLM_BACKENDS = ("tensorrtllm",)
+PLAN_PLATFORMS = ("tensorrt_plan",)
+PLAN_BACKENDS = ("tensorrt",)
+
+
+@dataclass(slots=True)
+class ScanOptions:
+    build_log: Path | None = None
+    path_map: list[tuple[str, str]] = field(default_factory=list)
+    deserialize: bool = False
+    require_deserialize: bool = False
+
+
+@dataclass(slots=True)
+class Scan:
+    subjects: list[Subject]
+    notes: list[str]
+
+
+def _value(facts: Facts, key: str) -> Any:
+    fact = facts.get(key)
+    return None if fact is None else fact.value
+
+
+def _relative(path: Path, repo: Path) -> str:
+    try:
+        return path.resolve().relative_to(repo.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _engine_subject(
+    path: Path, name: str, context: Facts, options: ScanOptions, kind_fact: str
+) -> Subject:
+    from .sources import trt_engine
+
+    facts: Facts = dict(context)
+    facts.update(trt_engine.extract(path))
+    facts["engine.kind"] = Fact(kind_fact, Location(str(path)))
+    if options.deserialize:
+        from .deserialize import deserialize
+
+        facts.update(deserialize(path))
+        facts["deserialize.required"] = Fact(options.require_deserialize, Location(str(path)))
+    return Subject("trt-engine", name, str(path), facts)
+
+
+def _trtllm_subjects(
+    repo: Path, model_dir: Path, model_facts: Facts, target: Facts, options: ScanOptions
+) -> tuple[list[Subject], list[str]]:
+    from .sources import engine_config, trtllm_log
+    from .target import gpu_for_cluster_key
+
+    notes: list[str] = []
+    name = model_dir.name
+    facts: Facts = dict(model_facts)
+    facts.update(target)
+    where = Location(str(model_dir / "config.pbtxt"))
+    engine_dir: Path | None = None
+    how = ""
+    for parameter in discovery.ENGINE_DIR_PARAMETERS:
+        raw = _value(facts, f"triton.parameters.{parameter}")
+        if isinstance(raw, str) and raw.strip():
+            engine_dir, how = discovery.map_path(raw.strip(), repo, options.path_map)
+            where = facts[f"triton.parameters.{parameter}"].location or where
+            how = f"{parameter}: {how}"
+            break
+    if engine_dir is None:
+        versions = [v for v in discovery.version_dirs(model_dir) if (v / "config.json").is_file()]
+        if versions:
+            engine_dir = versions[-1]
+            how = (how + "; " if how else "") + f"using the version folder {versions[-1].name}/"
+    if engine_dir is not None and engine_dir.is_dir():
+        facts["trtllm.engine_dir"] = Fact(_relative(engine_dir, repo), where)
+    facts["trtllm.engine_dir_mapping"] = Fact(how or "no gpt_model_path parameter", where)
+    notes.append(f"{name}: engine directory {how or 'not found'}")
+
+    if engine_dir is not None and (engine_dir / "config.json").is_file():
+        facts.update(engine_config.extract(engine_dir / "config.json"))
+    log_path, log_how = (options.build_log, "--build-log") if options.build_log else (None, "")
+    if log_path is None and engine_dir is not None:
+        log_path, log_how = discovery.build_log_in(engine_dir)
+    if log_path is not None and log_path.is_file():
+        facts.update(trtllm_log.extract(log_path))
+        facts["trtllm.build_log"] = Fact(_relative(log_path, repo), Location(str(log_path)))
+    facts["trtllm.build_log_found"] = Fact(
+        log_path is not None and log_path.is_file(), Location(str(engine_dir or model_dir))
+    )
+    facts["trtllm.build_log_discovery"] = Fact(log_how or "no build log", where)
+    if log_path is not None:
+        notes.append(f"{name}: build log {_relative(log_path, repo)} ({log_how})")
+    facts.update(trtllm_join.join(facts, gpu_for_cluster_key))
+
+    subjects: list[Subject] = []
+    world = _value(facts, "engine_config.world_size_effective")
+    if engine_dir is not None and isinstance(world, int) and world >= 1:
+        engines: dict[int, Facts] = {}
+        for rank in range(world):
+            path = engine_dir / f"rank{rank}.engine"
+            if not path.exists() and not path.is_symlink():
+                continue
+            rel = _relative(path, repo)
+            sub = _engine_subject(path, rel, facts, options, "trtllm-rank")
+            engines[rank] = sub.facts
+            subjects.append(sub)
+        facts.update(trtllm_join.rank_facts(world, engines, str(engine_dir), facts))
+        facts.update(_agreement(engines, engine_dir))
+    subjects.insert(0, Subject("trtllm-model", name, str(model_dir), facts))
+    return subjects, notes
+
+
+def _agreement(engines: dict[int, Facts], engine_dir: Path) -> Facts:
+    """Do all rank engines share their TensorRT version and build GPU?"""
+    where = Location(str(engine_dir))
+    out: Facts = {}
+    for key, label in (("engine.trt_version", "trt_versions"), ("engine.build_compute_capability", "build_ccs")):
+        seen: dict[str, list[int]] = {}
+        for rank, facts in sorted(engines.items()):
+            value = _value(facts, key)
+            if isinstance(value, str):
+                seen.setdefault(value, []).append(rank)
+        if seen:
+            shown = [f"{v} (rank {', '.join(map(str, r))})" for v, r in seen.items()]
+            out[f"engines.{label}"] = Fact(shown, where)
+            out[f"engines.{label}_distinct"] = Fact(len(seen), where)
+    return out
+
+
+def _plan_subjects(model_dir: Path, repo: Path, facts: Facts, options: ScanOptions) -> list[Subject]:
+    """Ordinary TensorRT models: each version's default model file and cc_model_filenames."""
+    default = _value(facts, "triton.default_model_filename") or "model.plan"
+    cc_files = _value(facts, "triton.cc_model_filenames") or {}
+    subjects = []
+    for version in discovery.version_dirs(model_dir):
+        names = [default, *(v for v in cc_files.values() if isinstance(v, str))]
+        for filename in dict.fromkeys(names):
+            path = version / filename
+            if not path.exists() and not path.is_symlink():
+                continue  # the layout rules report a missing default model file
+            context = dict(facts)
+            for cc, mapped in cc_files.items():
+                if mapped == filename:
+                    context["engine.cc_model_filename_key"] = Fact(cc, Location(str(path)))
+            subjects.append(_engine_subject(path, _relative(path, repo), context, options, "plan"))
+    return subjects
+
+
+def scan(repo: Path, target: Facts, options: ScanOptions) -> Scan:
+    from .sources import triton_config, triton_layout
+
+    if not repo.exists():
+        raise UsageError(f"{repo}: no such directory")
+    if not repo.is_dir():
+        raise UsageError(f"{repo}: not a directory (preflight check takes a model repository)")
+    try:
+        dirs = discovery.model_dirs(repo)
+    except OSError as exc:
+        raise UsageError(f"{repo}: cannot read the repository: {exc.strerror}") from None
+
+    subjects: list[Subject] = []
+    notes: list[str] = []
+    parsed: dict[str, Any] = {}
+    model_facts: dict[str, Facts] = {}
+    for model_dir in dirs:
+        if model_dir.name.startswith("."):
+            continue
+        cfg = triton_config.parse(model_dir / "config.pbtxt")
+        parsed[model_dir.name] = cfg
+        facts: Facts = {"model.name": Fact(model_dir.name, Location(str(model_dir)))}
+        facts.update(triton_config.facts(cfg))
+        facts.update(triton_layout.extract_model(model_dir, cfg))
+        model_facts[model_dir.name] = facts
+    cross = triton_layout.extract_repo(repo, parsed)
+    repo_facts: Facts = dict(target)
+    repo_facts.update(cross.get("", {}))
+    repo_facts["repo.models"] = Fact(sorted(model_facts), Location(str(repo)))
+    subjects.append(Subject("repo", ".", str(repo), repo_facts))
+
+    for name, facts in model_facts.items():
+        facts.update(cross.get(name, {}))
+        model_dir = repo / name
+        with_target = {**facts, **target}
+        subjects.append(Subject("triton-model", name, str(model_dir), with_target))
+        backend = _value(facts, "triton.backend")
+        platform = _value(facts, "triton.platform")
+        if backend in TRTLLM_BACKENDS:
+            extra, more_notes = _trtllm_subjects(repo, model_dir, facts, target, options)
+            subjects.extend(extra)
+            notes.extend(more_notes)
+        elif platform in PLAN_PLATFORMS or backend in PLAN_BACKENDS:
+            subjects.extend(_plan_subjects(model_dir, repo, with_target, options))
+    return Scan(subjects, notes)

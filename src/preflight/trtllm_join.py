@@ -1,0 +1,105 @@
+"""Facts of one TensorRT-LLM model joined across its artifacts (`trtllm.*`, `engines.*`).
+
+The build log and the engine directory's config.json say overlapping things; rules read the
+joined value and the location of whichever artifact gave it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .model import Fact, Facts, Location
+
+_DISABLED = (None, False, "disable", "disabled", "None", "none")
+
+
+def _effective_plugin(facts: Facts, name: str) -> tuple[Fact | None, str]:
+    """The plugin's dtype as built: the log's last `Set` line, else config.json; auto -> dtype."""
+    log = facts.get(f"build_log.plugins.{name}")
+    cfg = facts.get(f"engine_config.plugin_config.{name}")
+    chosen, origin = (log, "build log") if log is not None else (cfg, "config.json")
+    if chosen is None:
+        return None, ""
+    value: Any = chosen.value
+    if value == "auto":
+        dtype = facts.get("build_log.dtype") or facts.get("engine_config.dtype")
+        if dtype is None:
+            return Fact("auto", chosen.location), f"{origin} (auto, model dtype unknown)"
+        return Fact(dtype.value, chosen.location), f"{origin} (auto -> model dtype {dtype.value})"
+    if value in _DISABLED:
+        value = None
+    return Fact(value, chosen.location), origin
+
+
+def _first(facts: Facts, *keys: str) -> Fact | None:
+    for key in keys:
+        if key in facts:
+            return facts[key]
+    return None
+
+
+def join(facts: Facts, gpu_for_cluster_key: Any = None) -> Facts:
+    """Derived `trtllm.*` facts from `build_log.*` and `engine_config.*`."""
+    out: Facts = {}
+    for plugin in ("gpt_attention_plugin", "gemm_plugin", "mamba_conv1d_plugin"):
+        fact, origin = _effective_plugin(facts, plugin)
+        if fact is not None:
+            out[f"trtllm.{plugin}"] = fact
+            out[f"trtllm.{plugin}_source"] = Fact(origin, fact.location)
+    for flag in ("remove_input_padding", "paged_kv_cache", "paged_state", "use_paged_context_fmha"):
+        fact = _first(facts, f"build_log.plugins.{flag}", f"engine_config.plugin_config.{flag}")
+        if fact is not None and isinstance(fact.value, bool):
+            out[f"trtllm.{flag}"] = fact
+    kv_type = facts.get("engine_config.build_config.kv_cache_type")
+    paged = out.get("trtllm.paged_kv_cache")
+    if kv_type is not None and isinstance(kv_type.value, str):
+        out["trtllm.kv_cache_paged"] = Fact(kv_type.value.upper() == "PAGED", kv_type.location)
+    elif paged is not None:
+        out["trtllm.kv_cache_paged"] = paged
+    log_cc = facts.get("build_log.gpu.compute_capability")
+    if log_cc is not None:
+        out["trtllm.build_compute_capability"] = log_cc
+        out["trtllm.build_gpu_source"] = Fact("the build log's hardware lines", log_cc.location)
+    else:
+        key = facts.get("engine_config.cluster_key")
+        if key is not None and isinstance(key.value, str) and gpu_for_cluster_key is not None:
+            gpu = gpu_for_cluster_key(key.value)
+            if gpu is not None:
+                out["trtllm.build_compute_capability"] = Fact(gpu.compute_capability, key.location)
+                out["trtllm.build_gpu_source"] = Fact(
+                    f"config.json cluster_key {key.value!r} ({gpu.name})", key.location
+                )
+    architecture = facts.get("engine_config.architecture")
+    if architecture is not None and isinstance(architecture.value, str):
+        recurrent = any(k in architecture.value for k in ("Mamba", "RecurrentGemma"))
+        out["trtllm.recurrent"] = Fact(recurrent, architecture.location)
+    return out
+
+
+def rank_facts(world_size: int, engines: dict[int, Facts], engine_dir: str, facts: Facts) -> Facts:
+    """`engines.*`: which rank files are missing, empty or not serialized in the build log."""
+    where = Location(engine_dir)
+    missing, empty, unlogged = [], [], []
+    serialized = facts.get("build_log.serialized_ranks")
+    logged = set(serialized.value) if serialized is not None else None
+    for rank in range(world_size):
+        name = f"rank{rank}.engine"
+        path = f"{engine_dir}/{name}"
+        efacts = engines.get(rank)
+        fmt = efacts.get("engine.format") if efacts else None
+        if efacts is None or (fmt is not None and fmt.value in ("missing", "not-a-file")):
+            missing.append({"path": path, "text": f"{name} is missing"})
+            continue
+        size = efacts.get("engine.size_bytes")
+        if size is not None and size.value == 0:
+            empty.append({"path": path, "text": f"{name} is empty (0 bytes)"})
+        if logged is not None and rank not in logged:
+            unlogged.append({"path": path, "text": f"{name}: the build log does not show it serialized"})
+    out: Facts = {
+        "engines.world_size": Fact(world_size, where),
+        "engines.missing_ranks": Fact(missing, where),
+        "engines.empty_ranks": Fact(empty, where),
+    }
+    if logged is not None:
+        out["engines.unlogged_ranks"] = Fact(unlogged, where)
+    return out
