@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import preflight
+from preflight.model import Result, RunResult, Severity, Status, Target
+from preflight.reporters import FORMATS, REPORTERS, group_of, sort_key, summary
+
+
+def test_formats_of_the_contract() -> None:
+    assert set(REPORTERS) == {"text", "json", "sarif", "junit"}
+    assert tuple(REPORTERS) == FORMATS
+
+
+def test_summary_counts(run: RunResult) -> None:
+    assert summary(run) == {
+        "fail": {"error": 4, "warning": 1, "info": 1},
+        "pass": 4,
+        "skip": 2,
+    }
+    # Key order is part of the contract's look.
+    assert list(summary(run)) == ["fail", "pass", "skip"]
+    assert list(summary(run)["fail"]) == ["error", "warning", "info"]
+
+
+def test_summary_of_nothing() -> None:
+    empty = RunResult("0.1.0", "r", Target(), ())
+    assert summary(empty) == {"fail": {"error": 0, "warning": 0, "info": 0}, "pass": 0, "skip": 0}
+
+
+def test_group_of() -> None:
+    assert group_of("tensorrt_llm/1/rank0.engine") == "tensorrt_llm"
+    assert group_of("tensorrt_llm") == "tensorrt_llm"
+    assert group_of("ensemble\\1") == "ensemble"
+    assert group_of("") == ""
+
+
+def test_sort_key_puts_failures_first_most_severe_first(run: RunResult) -> None:
+    ordered = sorted(run.results, key=sort_key)
+    statuses = [r.status for r in ordered]
+    assert statuses == sorted(statuses, key=[Status.FAIL, Status.SKIP, Status.PASS].index)
+    fails = [r.severity for r in ordered if r.status == Status.FAIL]
+    assert fails == sorted(fails, key=lambda s: -Severity(s).rank)
+
+
+def test_every_reporter_runs_through_the_registry(run: RunResult) -> None:
+    for name, render in REPORTERS.items():
+        buf = io.StringIO()
+        render(run, buf, color=False)
+        assert buf.getvalue().endswith("\n"), name
+        assert "TLLM003" in buf.getvalue(), name
+
+
+def test_registry_passes_options_through(run: RunResult) -> None:
+    buf = io.StringIO()
+    REPORTERS["text"](run, buf, verbose=True)
+    assert "TLLM001" in buf.getvalue()  # a pass, listed only when verbose
+
+
+def test_import_is_light() -> None:
+    """Importing the registry imports no reporter module (the CLI start-up stays light)."""
+    src = str(Path(preflight.__file__).resolve().parents[1])
+    code = (
+        "import io, json, sys\n"
+        f"sys.path.insert(0, {src!r})\n"
+        "import preflight.reporters as r\n"
+        "from preflight.model import RunResult, Target\n"
+        "def loaded():\n"
+        "    return sorted(m for m in sys.modules if m.startswith('preflight.reporters.'))\n"
+        "print(json.dumps(loaded()))\n"
+        "r.REPORTERS['json'](RunResult('0', 'r', Target(), ()), io.StringIO())\n"
+        "print(json.dumps(loaded()))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    before, after = (json.loads(line) for line in proc.stdout.splitlines())
+    assert before == []
+    assert after == ["preflight.reporters.json_report"]
+
+
+def test_reporters_accept_an_empty_run() -> None:
+    empty = RunResult("0.1.0", "repo", Target(), ())
+    for name, render in REPORTERS.items():
+        buf = io.StringIO()
+        render(empty, buf)
+        assert buf.getvalue(), name
+
+
+def test_reporters_accept_plain_string_enums() -> None:
+    """A Result built with plain strings (as a JSON round trip gives) still renders."""
+    res = Result("TRT001", "x", "error", "fail", "m", "a")  # type: ignore[arg-type]
+    one = RunResult("0.1.0", "repo", Target(), (res,))
+    for render in REPORTERS.values():
+        render(one, io.StringIO())
+    assert summary(one)["fail"]["error"] == 1
