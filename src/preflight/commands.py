@@ -174,7 +174,7 @@ def cmd_facts(args: argparse.Namespace) -> int:
     if args.pbtxt is not None:
         from .sources import triton_config
 
-        facts.update(triton_config.facts(triton_config.parse(args.pbtxt)))
+        facts.update(triton_config.config_facts(triton_config.parse(args.pbtxt)))
     tree = to_tree(facts)
     if args.repo is not None:
         from .repo import ScanOptions, scan

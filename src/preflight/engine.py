@@ -210,13 +210,14 @@ def evaluate_rule(rule: Rule, subject: Subject, settings: RuleSettings | None = 
             text = f"{subject.name}: {outcome.missing} is not known"
         status = Status.SKIP if rule.if_missing == "skip" else Status.FAIL
         return [result(status, text, Location(subject.path))]
+    template = (outcome.condition.message if outcome.condition else "") or rule.message
     if outcome.items:
         out = []
         for item in outcome.items:
-            text = render(rule.message, {**context, "item": _Item(item)}, values)
+            text = render(template, {**context, "item": _Item(item)}, values)
             out.append(result(Status.FAIL, text, _item_location(item, outcome.location, subject)))
         return out
-    return [result(Status.FAIL, render(rule.message, context, values), outcome.location)]
+    return [result(Status.FAIL, render(template, context, values), outcome.location)]
 
 
 def evaluate(

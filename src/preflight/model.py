@@ -94,6 +94,7 @@ class Condition:
     fact: str
     op: str
     value: Any = None  # a literal, {"fact": key} or {"option": name}
+    message: str = ""  # overrides the rule's message when this condition fails
 
 
 @dataclass(frozen=True, slots=True)

@@ -179,7 +179,7 @@ def scan(repo: Path, target: Facts, options: ScanOptions) -> Scan:
         cfg = triton_config.parse(model_dir / "config.pbtxt")
         parsed[model_dir.name] = cfg
         facts: Facts = {"model.name": Fact(model_dir.name, Location(str(model_dir)))}
-        facts.update(triton_config.facts(cfg))
+        facts.update(triton_config.config_facts(cfg))
         facts.update(triton_layout.extract_model(model_dir, cfg))
         model_facts[model_dir.name] = facts
     cross = triton_layout.extract_repo(repo, parsed)

@@ -72,7 +72,11 @@ def _expectation(raw: Any) -> Expectation:
     else:
         mode, items = "all", [raw]
     return Expectation(
-        mode, tuple(Condition(str(c["fact"]), str(c["op"]), c.get("value")) for c in items)
+        mode,
+        tuple(
+            Condition(str(c["fact"]), str(c["op"]), c.get("value"), str(c.get("message", "")))
+            for c in items
+        ),
     )
 
 
