@@ -87,7 +87,8 @@ _FATAL_RAW = re.compile(
 _TRACEBACK = re.compile(r"^Traceback \(most recent call last\):")
 _OOM = re.compile(
     r"Error Code 2: OutOfMemory|skipping tactic.*insufficient memory"
-    r"|Requested amount of GPU memory .*could not be allocated",
+    r"|Requested amount of GPU memory .*could not be allocated"
+    r"|Device memory is insufficient to use tactic",
     re.IGNORECASE,
 )
 
@@ -161,6 +162,8 @@ def _scan(state: _State, number: int, segment: str) -> None:
         else:
             _scan_trt(state, number, msg)
     elif not _RUNTIME.match(segment):
+        if state.open_traceback is not None and segment[:1].isspace():
+            return  # a traceback frame: its source lines quote messages, they do not fail
         _scan_raw(state, number, segment)
     if _FATAL_ANY.search(segment):
         state.fatal.setdefault(number, segment.strip())

@@ -1,0 +1,355 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from preflight.facts import to_tree
+from preflight.model import Facts
+from preflight.sources.trtllm_log import MAX_OOM_ITEMS, extract, parse
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "logs"
+
+
+def tree(facts: Facts) -> dict[str, Any]:
+    result: dict[str, Any] = to_tree(facts)["build_log"]
+    return result
+
+
+def line_of(facts: Facts, key: str) -> int | None:
+    location = facts[key].location
+    assert location is not None
+    return location.line
+
+
+# --- the real, complete logs ---------------------------------------------------------------
+
+
+def test_real_0_12_tp4_four_ranks(shared: Path) -> None:
+    path = shared / "fixtures/logs/v0.12.0dev_tp4_llama3-8b-1048k_workers4_success.log"
+    facts = extract(path)
+    log = tree(facts)
+    assert log["trtllm_version"] == "0.12.0.dev2024070900"
+    assert line_of(facts, "build_log.trtllm_version") == 1
+    assert log["plugins"]["gpt_attention_plugin"] == "auto"
+    assert log["plugins"]["gemm_plugin"] == "float16"
+    assert log["plugins"]["gemm_swiglu_plugin"] is None
+    assert log["plugins"]["tokens_per_block"] == 64
+    assert log["plugins"]["remove_input_padding"] is True
+    # Printed "auto" at the top, then float16 inside each rank's build: the last one wins.
+    assert log["plugins"]["nccl_plugin"] == "float16"
+    assert line_of(facts, "build_log.plugins.nccl_plugin") == 114
+    assert log["dtype"] == "float16"
+    assert "gpu" not in log  # an A100-class build prints no hardware lines
+    assert log["serialized_ranks"] == [0, 1, 2, 3]
+    assert log["serialized_engines"] == [
+        f"Llama-3-8B-Instruct-Gradient-1048k/trt_engines/rank{r}.engine" for r in range(4)
+    ]
+    assert [e["line"] for e in log["started_engines"]] == [57, 83, 109, 135]
+    assert all(e["serialized"] for e in log["started_engines"])
+    assert log["missing_ranks"] == []
+    assert log["build_succeeded"] is True
+    assert log["peak_gpu_memory_mib"] == 5093
+    assert log["engine_generation_seconds"] == pytest.approx(40.4034 + 33.2685 + 25.4626 + 26.7251)
+    assert log["total_build_time"] == "00:06:10"
+    assert log["fatal_errors"] == []
+    assert log["oom_warnings"] == []
+    assert log["line_count"] == 137
+
+
+def test_real_0_20_single_gpu(shared: Path) -> None:
+    facts = extract(shared / "fixtures/logs/v0.20.0_a100_gpt2-like_success_1gpu.log")
+    log = tree(facts)
+    assert log["trtllm_version"] == "0.20.0"
+    assert line_of(facts, "build_log.trtllm_version") == 2  # after the flashinfer line
+    assert log["plugins"]["gpt_attention_plugin"] == "float16"
+    assert log["plugins"]["bert_attention_plugin"] == "auto"
+    assert log["plugins"]["lora_plugin"] is None
+    assert log["plugins"]["tokens_per_block"] == 32
+    # Set True first, then switched off with a warning: the last value wins, at its line.
+    assert log["plugins"]["use_fp8_context_fmha"] is False
+    assert line_of(facts, "build_log.plugins.use_fp8_context_fmha") == 39
+    assert log["plugins"]["paged_state"] is False
+    assert log["plugins"]["paged_kv_cache"] is True
+    assert log["plugins"]["nccl_plugin"] is None
+    assert "dtype" not in log["plugins"]
+    assert log["dtype"] == "float16"
+    assert log["serialized_engines"] == ["/workspace/test_model/engine_stress/rank0.engine"]
+    assert log["build_succeeded"] is True
+    assert line_of(facts, "build_log.build_succeeded") == 68
+    assert log["peak_gpu_memory_mib"] == 385
+    assert log["engine_generation_seconds"] == pytest.approx(5.37531)
+    assert log["line_count"] == 69
+
+
+def test_real_0_20_workers_repeated_banner(shared: Path) -> None:
+    facts = extract(shared / "fixtures/logs/v0.20.0_a100_workers2_success.log")
+    log = tree(facts)
+    assert log["trtllm_version"] == "0.20.0"
+    assert line_of(facts, "build_log.trtllm_version") == 2  # the first of two banners
+    assert log["dtype"] == "float16"
+    assert line_of(facts, "build_log.dtype") == 33
+    assert log["serialized_ranks"] == [0]
+    assert log["build_succeeded"] is True
+    assert log["peak_gpu_memory_mib"] == 769
+    assert log["total_build_time"] == "00:00:37"
+
+
+def test_seed_excerpt(shared: Path) -> None:
+    [seed] = sorted((shared / "seed").iterdir())
+    facts = extract(seed)
+    log = tree(facts)
+    assert log["trtllm_version"] == "0.20.0"
+    assert log["plugins"] == {
+        "gpt_attention_plugin": "float16",
+        "gemm_plugin": "float16",
+        "remove_input_padding": True,
+    }
+    assert log["gpu"] == {
+        "compute_capability": "8.9",
+        "sm_count": 34,
+        "sm_clock_mhz": 3105,
+        "float16_tflops": 54,
+        "total_memory_gib": 15,
+    }
+    assert log["peak_gpu_memory_mib"] == 2891
+    assert log["engine_generation_seconds"] == pytest.approx(9.47165)
+    assert log["serialized_engines"] == ["/workspace/trt_engines/rank0.engine"]
+    assert log["build_succeeded"] is True
+    assert facts["build_log.gpu.compute_capability"].location is not None
+    assert facts["build_log.gpu.compute_capability"].location.path == str(seed)
+
+
+# --- excerpts for each format variant ------------------------------------------------------
+
+
+def test_0_8_banner_glued_to_the_next_line() -> None:
+    facts = extract(DATA / "v0.8.0_glued_banner.log")
+    log = tree(facts)
+    assert log["trtllm_version"] == "0.8.0"
+    assert log["plugins"]["bert_attention_plugin"] == "float16"
+    assert line_of(facts, "build_log.plugins.bert_attention_plugin") == 1
+    assert log["plugins"]["tokens_per_block"] == 128
+    assert log["plugins"]["gemm_plugin"] is None
+    assert "dtype" not in log  # 0.8 prints no "Set dtype"
+    assert log["build_succeeded"] is True
+    assert log["peak_gpu_memory_mib"] == 13120
+
+
+def test_1_2_spelling_and_pluginconfig_prefix() -> None:
+    facts = extract(DATA / "v1.2_pluginconfig.log")
+    log = tree(facts)
+    assert log["trtllm_version"] == "1.2.0rc2"
+    assert log["plugins"]["gpt_attention_plugin"] == "auto"
+    assert log["plugins"]["paged_kv_cache"] is True  # None first, then True
+    assert line_of(facts, "build_log.plugins.paged_kv_cache") == 15
+    assert log["plugins"]["nccl_plugin"] is None
+    assert log["dtype"] == "bfloat16"
+    assert "PluginConfig.dtype" not in str(log)
+    assert "gpu" not in log
+    assert log["build_succeeded"] is True
+
+
+def test_hardware_lines_and_mpi_rank_prefix() -> None:
+    facts = extract(DATA / "v0.9_t4_hardware_mpi_rank.log")
+    log = tree(facts)
+    assert log["gpu"] == {
+        "compute_capability": "7.5",
+        "sm_count": 40,
+        "sm_clock_mhz": 1590,
+        "float16_tflops": 65,
+        "total_memory_gib": 14,
+    }
+    assert line_of(facts, "build_log.gpu.compute_capability") == 6
+    assert log["trtllm_version"] == "0.9.0"
+    assert log["serialized_ranks"] == [0, 1]
+    assert log["peak_gpu_memory_mib"] == 6150  # the larger of the two ranks
+    assert line_of(facts, "build_log.peak_gpu_memory_mib") == 23
+    assert log["build_succeeded"] is True
+
+
+def test_missing_rank_is_not_success() -> None:
+    log = tree(extract(DATA / "tp4_missing_rank2.log"))
+    assert log["serialized_ranks"] == [0, 1, 3]
+    assert log["missing_ranks"] == [2]
+    assert log["build_succeeded"] is None
+    assert log["fatal_errors"] == []
+
+
+def test_rank_started_but_not_serialized_is_incomplete() -> None:
+    log = tree(extract(DATA / "tp2_rank1_unfinished.log"))
+    assert log["serialized_engines"] == ["/engines/tp2/rank0.engine"]
+    assert log["started_engines"][1] == {
+        "path": "/engines/tp2/rank1.engine",
+        "rank": 1,
+        "line": 7,
+        "serialized": False,
+    }
+    assert log["build_succeeded"] is None
+
+
+def test_failed_build_with_traceback_and_oom() -> None:
+    facts = extract(DATA / "failed_traceback_oom.log")
+    log = tree(facts)
+    assert log["build_succeeded"] is False
+    # The exception line only: the quoted source line inside the traceback is not a failure.
+    assert log["fatal_errors"] == [
+        {"line": 20, "text": "AssertionError: Engine building failed, please check the error log."}
+    ]
+    assert line_of(facts, "build_log.build_succeeded") == 20
+    assert [w["line"] for w in log["oom_warnings"]] == [6, 7, 8]
+    assert log["serialized_engines"] == []
+
+
+def test_traceback_that_ended_the_build() -> None:
+    log = tree(extract(DATA / "failed_runtime_error_traceback.log"))
+    assert log["build_succeeded"] is False
+    [error] = log["fatal_errors"]
+    assert error["line"] == 9
+    assert error["text"].startswith("RuntimeError: multiple_profiles is enabled")
+
+
+def test_traceback_followed_by_a_successful_build_is_not_fatal() -> None:
+    log = tree(extract(DATA / "harmless_traceback_then_success.log"))
+    assert log["fatal_errors"] == []
+    assert log["build_succeeded"] is True
+
+
+def test_truncated_traceback_is_fatal() -> None:
+    text = "[TensorRT-LLM] TensorRT-LLM version: 0.20.0\nTraceback (most recent call last):\n"
+    log = tree(parse(text, "build.log"))
+    assert log["fatal_errors"] == [{"line": 2, "text": "Traceback (most recent call last):"}]
+    assert log["build_succeeded"] is False
+
+
+def test_killed_by_the_shell() -> None:
+    log = tree(extract(DATA / "killed.log"))
+    assert log["fatal_errors"] == [{"line": 5, "text": "Killed"}]
+    assert log["build_succeeded"] is False
+    assert log["peak_gpu_memory_mib"] == 1215
+
+
+def test_mpirun_signal_9() -> None:
+    log = tree(extract(DATA / "mpirun_signal9.log"))
+    assert [e["line"] for e in log["fatal_errors"]] == [5]
+    assert log["build_succeeded"] is False
+    assert log["started_engines"][0]["serialized"] is False
+
+
+def test_terminate_called_and_abort() -> None:
+    log = tree(extract(DATA / "terminate_called.log"))
+    lines = [e["line"] for e in log["fatal_errors"]]
+    assert lines == [6, 7, 11, 14]
+    assert "Assertion failed: FP8 FMHA" in log["fatal_errors"][1]["text"]
+    assert log["build_succeeded"] is False
+    assert log["plugins"]["use_fp8_context_fmha"] is True
+
+
+def test_oom_during_tactic_search_is_only_a_warning() -> None:
+    log = tree(extract(DATA / "oom_tactics_success.log"))
+    assert log["fatal_errors"] == []
+    assert log["build_succeeded"] is True
+    assert [w["line"] for w in log["oom_warnings"]] == [4, 5, 6, 7, 8]
+    assert log["oom_warning_count"] == 5
+    assert "Error Code 2: OutOfMemory" in log["oom_warnings"][2]["text"]
+
+
+def test_oom_warnings_are_capped_but_counted() -> None:
+    line = "[05/18/2024-18:57:48] [TRT] [W] Skipping tactic 3 due to insufficient memory on x.\n"
+    log = tree(parse(line * (MAX_OOM_ITEMS + 7), "build.log"))
+    assert len(log["oom_warnings"]) == MAX_OOM_ITEMS
+    assert log["oom_warning_count"] == MAX_OOM_ITEMS + 7
+
+
+def test_crlf_line_endings() -> None:
+    raw = (DATA / "crlf_windows.log").read_bytes()
+    assert b"\r\n" in raw  # the excerpt must keep its CRLF endings
+    facts = extract(DATA / "crlf_windows.log")
+    log = tree(facts)
+    assert log["trtllm_version"] == "0.20.0"
+    assert log["plugins"]["remove_input_padding"] is True
+    assert log["plugins"]["tokens_per_block"] == 32
+    assert log["serialized_engines"] == ["C:\\engines\\rank0.engine"]
+    assert log["build_succeeded"] is True
+    assert log["line_count"] == 7
+    assert line_of(facts, "build_log.plugins.tokens_per_block") == 4
+
+
+def test_real_log_with_crlf_gives_the_same_facts(shared: Path, tmp_path: Path) -> None:
+    original = shared / "fixtures/logs/v0.20.0_a100_gpt2-like_success_1gpu.log"
+    crlf = tmp_path / "build.log"
+    crlf.write_bytes(original.read_bytes().replace(b"\n", b"\r\n"))
+    assert tree(extract(crlf)) == tree(extract(original))
+
+
+def test_invalid_utf8_bytes() -> None:
+    raw = (DATA / "invalid_utf8.log").read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    log = tree(extract(DATA / "invalid_utf8.log"))
+    assert log["trtllm_version"] == "0.20.0"
+    assert log["plugins"]["gpt_attention_plugin"] == "float16"
+    assert log["plugins"]["gemm_plugin"] == "\ufffdfloat16"  # kept, with the replacement mark
+    assert log["serialized_ranks"] == [0]
+    assert log["build_succeeded"] is True
+    assert log["line_count"] == 6
+
+
+def test_empty_file() -> None:
+    facts = extract(DATA / "empty.log")
+    log = tree(facts)
+    assert log["line_count"] == 0
+    assert log["build_succeeded"] is None
+    assert log["serialized_engines"] == []
+    assert log["fatal_errors"] == []
+    for absent in ("trtllm_version", "plugins", "dtype", "gpu", "peak_gpu_memory_mib"):
+        assert absent not in log
+
+
+def test_unreadable_file_gives_a_read_error(tmp_path: Path) -> None:
+    facts = extract(tmp_path / "missing.log")
+    assert list(facts) == ["build_log.read_error"]
+    assert facts["build_log.read_error"].value
+    facts = extract(tmp_path)  # a directory
+    assert list(facts) == ["build_log.read_error"]
+
+
+def test_set_values_are_typed() -> None:
+    text = "\n".join(
+        f"[07/20/2025-12:12:38] [TRT-LLM] [I] Set {name} to {value}."
+        for name, value in [
+            ("a", "True"),
+            ("b", "False"),
+            ("c", "None"),
+            ("d", "64"),
+            ("e", "auto"),
+            ("f", "float16"),
+            ("g", "nvfp4"),
+        ]
+    )
+    assert tree(parse(text, "x.log"))["plugins"] == {
+        "a": True,
+        "b": False,
+        "c": None,
+        "d": 64,
+        "e": "auto",
+        "f": "float16",
+        "g": "nvfp4",
+    }
+
+
+def test_set_lines_only_from_the_trtllm_logger() -> None:
+    text = (
+        "[07/20/2025-12:12:38] [TRT] [I] Set gemm_plugin to float16.\n"
+        "Set gemm_plugin to float16.\n"
+        "[07/20/2025-12:12:38] [TRT-LLM] [I] Set lora_plugin to None.\n"
+    )
+    assert tree(parse(text, "x.log"))["plugins"] == {"lora_plugin": None}
+
+
+def test_locations_name_the_log_file() -> None:
+    facts = parse("[TensorRT-LLM] TensorRT-LLM version: 0.20.0\n", "/repo/m/1/build.log")
+    location = facts["build_log.trtllm_version"].location
+    assert location is not None
+    assert (location.path, location.line) == ("/repo/m/1/build.log", 1)
