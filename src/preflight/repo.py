@@ -70,20 +70,23 @@ def _trtllm_subjects(
     where = Location(str(model_dir / "config.pbtxt"))
     engine_dir: Path | None = None
     how = ""
+    named = False
     for parameter in discovery.ENGINE_DIR_PARAMETERS:
         raw = _value(facts, f"triton.parameters.{parameter}")
         if isinstance(raw, str) and raw.strip():
             engine_dir, how = discovery.map_path(raw.strip(), repo, options.path_map)
             where = facts[f"triton.parameters.{parameter}"].location or where
             how = f"{parameter}: {how}"
+            named = True
             break
-    if engine_dir is None:
+    if not named:
         versions = [v for v in discovery.version_dirs(model_dir) if (v / "config.json").is_file()]
         if versions:
             engine_dir = versions[-1]
-            how = (how + "; " if how else "") + f"using the version folder {versions[-1].name}/"
-    if engine_dir is not None and engine_dir.is_dir():
-        facts["trtllm.engine_dir"] = Fact(_relative(engine_dir, repo), where)
+            how = f"no gpt_model_path parameter; using the version folder {versions[-1].name}/"
+    found = engine_dir is not None and engine_dir.is_dir()
+    shown = _relative(engine_dir, repo) if engine_dir is not None and found else None
+    facts["trtllm.engine_dir"] = Fact(shown, where)
     facts["trtllm.engine_dir_mapping"] = Fact(how or "no gpt_model_path parameter", where)
     notes.append(f"{name}: engine directory {how or 'not found'}")
 
@@ -125,7 +128,10 @@ def _agreement(engines: dict[int, Facts], engine_dir: Path) -> Facts:
     """Do all rank engines share their TensorRT version and build GPU?"""
     where = Location(str(engine_dir))
     out: Facts = {}
-    for key, label in (("engine.trt_version", "trt_versions"), ("engine.build_compute_capability", "build_ccs")):
+    for key, label in (
+        ("engine.trt_version", "trt_versions"),
+        ("engine.build_compute_capability", "build_ccs"),
+    ):
         seen: dict[str, list[int]] = {}
         for rank, facts in sorted(engines.items()):
             value = _value(facts, key)
@@ -138,7 +144,9 @@ def _agreement(engines: dict[int, Facts], engine_dir: Path) -> Facts:
     return out
 
 
-def _plan_subjects(model_dir: Path, repo: Path, facts: Facts, options: ScanOptions) -> list[Subject]:
+def _plan_subjects(
+    model_dir: Path, repo: Path, facts: Facts, options: ScanOptions
+) -> list[Subject]:
     """Ordinary TensorRT models: each version's default model file and cc_model_filenames."""
     default = _value(facts, "triton.default_model_filename") or "model.plan"
     cc_files = _value(facts, "triton.cc_model_filenames") or {}
