@@ -353,3 +353,34 @@ def test_locations_name_the_log_file() -> None:
     location = facts["build_log.trtllm_version"].location
     assert location is not None
     assert (location.path, location.line) == ("/repo/m/1/build.log", 1)
+
+
+# --- preflight.facts helpers (used by every source; kept here until they get their own file) --
+
+
+def test_to_tree_nests_values_and_keeps_clashing_keys() -> None:
+    from preflight.facts import fact
+
+    error = {"message": "m", "line": 1}
+    facts = {
+        "a.b.c": fact(1, "p"),
+        "a.b.d": fact(None, "p"),
+        "a.e": fact([1, 2], "p"),
+        "x": fact(error, "p"),
+        "x.y": fact(2, "p"),  # "x" is a value (a dict), not a branch: never written into
+    }
+    assert to_tree(facts) == {
+        "a": {"b": {"c": 1, "d": None}, "e": [1, 2]},
+        "x": {"message": "m", "line": 1},
+        "x.y": 2,
+    }
+    assert error == {"message": "m", "line": 1}
+
+
+def test_fact_helper_builds_a_location() -> None:
+    from preflight.facts import fact
+
+    made = fact(3, Path("/r/build.log"), 7, 2)
+    assert made.value == 3
+    assert made.location is not None
+    assert (made.location.path, made.location.line, made.location.column) == ("/r/build.log", 7, 2)
