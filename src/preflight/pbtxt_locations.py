@@ -276,14 +276,15 @@ class _Walker:
             name = self.token
             self.next()
         if name:
-            self._add_placeholder(name, where, fd, path)
+            self._add_placeholder(name, where, fd, path, in_string=False)
 
     def strings_placeholders(self, fd: Any, path: str) -> None:
         where = self.pos()
         for m in _PLACEHOLDER.finditer(self.token):
-            self._add_placeholder(m.group(1), Pos(where.line, where.column + m.start()), fd, path)
+            at = Pos(where.line, where.column + m.start())
+            self._add_placeholder(m.group(1), at, fd, path, in_string=True)
 
-    def _add_placeholder(self, name: str, where: Pos, fd: Any, path: str) -> None:
+    def _add_placeholder(self, name: str, where: Pos, fd: Any, path: str, in_string: bool) -> None:
         leaf = path.rsplit(".", 1)[-1]
         self.out.placeholders.append(
             {
@@ -293,6 +294,7 @@ class _Walker:
                 "key": leaf,
                 "field_path": path,
                 "fill": f"{name}:{_fill_hint(fd)}",
+                "in_string": in_string,
             }
         )
 
@@ -341,6 +343,16 @@ def _strip_comment(line: str) -> str:
     return line
 
 
+def _in_string(line: str, index: int) -> bool:
+    quote = ""
+    for ch in line[:index]:
+        if quote and ch == quote:
+            quote = ""
+        elif not quote and ch in "'\"":
+            quote = ch
+    return bool(quote)
+
+
 def scan(text: str, descriptor: Any) -> ScanResult:
     """Walk ``text`` against ``descriptor``; never raises."""
     walker = _Walker(text)
@@ -363,6 +375,7 @@ def scan(text: str, descriptor: Any) -> ScanResult:
                     "key": lead.group(1) if lead else None,
                     "field_path": None,
                     "fill": f"{m.group(1)}:<value>",
+                    "in_string": _in_string(body, m.start()),
                 }
             )
     out.placeholders.sort(key=lambda p: (p["line"], p["column"]))

@@ -231,17 +231,21 @@ def config_facts(pc: ParsedConfig) -> Facts:
         ],
         file_loc,
     )
-    facts["triton.placeholders"] = Fact(
-        [
-            item(
-                p,
-                f"unfilled template placeholder ${{{p['name']}}} in '{p['key']}' at "
-                f"{pc.path.name}:{p['line']}; fill it with fill_template.py "
-                f'-i {pc.path.name} "{p["fill"]}"',
-            )
-            for p in pc.placeholders
-        ],
-        file_loc,
+    placeholders = [
+        item(
+            p,
+            f"unfilled template placeholder ${{{p['name']}}} in '{p['key']}' at "
+            f"{pc.path.name}:{p['line']}; fill it: fill_template.py "
+            f'-i {pc.path.name} "{p["fill"]}"',
+        )
+        for p in pc.placeholders
+    ]
+    facts["triton.placeholders"] = Fact(placeholders, file_loc)
+    facts["triton.placeholders_in_values"] = Fact(
+        [p for p in placeholders if not p["in_string"]], file_loc
+    )
+    facts["triton.placeholders_in_strings"] = Fact(
+        [p for p in placeholders if p["in_string"]], file_loc
     )
     err = pc.error
     if err is not None:
