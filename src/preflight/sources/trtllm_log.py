@@ -26,7 +26,9 @@ Facts (all under ``build_log.``; a key the log does not contain is absent):
 - ``build_succeeded``: false on a fatal signature; true when engines started, every one was
   serialized and no rank below the highest one is missing; otherwise null.
 - ``fatal_errors``: ``[{line, text}]``, one per line with a fatal signature (a traceback counts
-  when no engine was serialized after it; its entry is the exception line).
+  when no ``Serializing``/``Engine serialized``/``Total time of building all engines`` line
+  follows it; its entry is the exception line, and the source lines quoted in its frames are
+  not searched).
 - ``oom_warnings``: ``[{line, text}]`` for OOM during tactic search (not fatal), at most
   ``MAX_OOM_ITEMS``; ``oom_warning_count`` is the full count.
 - ``line_count``: physical lines in the file.
@@ -114,7 +116,7 @@ class _State:
     oom: list[tuple[int, str]] = field(default_factory=list)
     tracebacks: list[tuple[int, str]] = field(default_factory=list)  # (exception line, text)
     open_traceback: int | None = None
-    success_marks: list[int] = field(default_factory=list)
+    last_progress: int = 0  # last line showing the build went on (serializing, all built)
 
 
 def extract(path: Path) -> Facts:
@@ -192,19 +194,19 @@ def _scan_trtllm(state: _State, number: int, msg: str) -> None:
         engine = serializing.group("path").strip()
         rank = _RANK.search(engine)
         state.started.append(_Started(engine, int(rank.group(1)) if rank else None, number))
-        state.success_marks.append(number)
+        state.last_progress = number
         return
     if _SERIALIZED.match(msg):
         pending = next((s for s in state.started if not s.serialized), None)
         if pending is not None:
             pending.serialized = True
             state.last_serialized_line = number
-        state.success_marks.append(number)
+        state.last_progress = number
         return
     built = _ALL_BUILT.match(msg)
     if built:
         state.values["total_build_time"] = (built.group(1), number)
-        state.success_marks.append(number)
+        state.last_progress = number
 
 
 def _scan_trt(state: _State, number: int, msg: str) -> None:
@@ -253,7 +255,7 @@ def _facts(state: _State, path: str, line_count: int) -> Facts:
         facts[PREFIX + "engine_generation_seconds"] = fact(total, path, state.generation[0][1])
 
     for line, text in state.tracebacks:
-        if not any(mark > line for mark in state.success_marks):
+        if line > state.last_progress:
             state.fatal.setdefault(line, text)
     fatal: list[dict[str, Any]] = [
         {"line": line, "text": text} for line, text in sorted(state.fatal.items())
