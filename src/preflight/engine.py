@@ -34,6 +34,22 @@ class _Outcome:
     items: list[Any] = field(default_factory=list)  # per-item failures of `empty`
 
 
+class _Unknown:
+    """A missing template field: any attribute of it is missing too."""
+
+    def __getattr__(self, name: str) -> _Unknown:
+        return self
+
+    def __format__(self, spec: str) -> str:
+        return "<unknown>"
+
+    def __str__(self) -> str:
+        return "<unknown>"
+
+
+UNKNOWN = _Unknown()
+
+
 class _Namespace:
     """Attribute access over dotted fact keys, for message templates: {build_log.dtype}."""
 
@@ -47,7 +63,7 @@ class _Namespace:
             return self._values[key]
         if any(k.startswith(key + ".") for k in self._values):
             return _Namespace(self._values, key + ".")
-        return "<unknown>"
+        return UNKNOWN
 
     def __format__(self, spec: str) -> str:
         return "<unknown>"
@@ -60,9 +76,9 @@ class _Item:
         self._value = value
 
     def __getattr__(self, name: str) -> Any:
-        if isinstance(self._value, dict):
-            return _display(self._value.get(name, "<unknown>"))
-        return "<unknown>"
+        if isinstance(self._value, dict) and name in self._value:
+            return _display(self._value[name])
+        return UNKNOWN
 
     def __format__(self, spec: str) -> str:
         value = self._value
@@ -91,7 +107,7 @@ class _Formatter(string.Formatter):
             return self._context[key]
         if isinstance(key, str):
             return getattr(self._facts, key)
-        return "<unknown>"
+        return UNKNOWN
 
     def format_field(self, value: Any, format_spec: str) -> str:
         return super().format_field(_display(value), format_spec)
@@ -168,7 +184,9 @@ def _item_location(item: Any, default: Location | None, subject: Subject) -> Loc
     return default or Location(subject.path)
 
 
-def evaluate_rule(rule: Rule, subject: Subject, settings: RuleSettings | None = None) -> list[Result]:
+def evaluate_rule(
+    rule: Rule, subject: Subject, settings: RuleSettings | None = None
+) -> list[Result]:
     settings = settings or RuleSettings()
     options = {**rule.options, **settings.options}
     severity = settings.severity or rule.severity
@@ -230,7 +248,9 @@ def evaluate(
     results: list[Result] = []
     for rule in rules:
         rule_settings = settings.get(rule.id) or settings.get(rule.name) or RuleSettings()
-        enabled = rule.enabled_by_default if rule_settings.enabled is None else rule_settings.enabled
+        enabled = (
+            rule.enabled_by_default if rule_settings.enabled is None else rule_settings.enabled
+        )
         if not enabled:
             continue
         for subject in subjects:

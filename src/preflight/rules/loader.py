@@ -41,19 +41,28 @@ def rule_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.rglob("*.y*ml") if p.suffix in (".yaml", ".yml"))
 
 
+def _leaves(err: Any) -> Iterator[Any]:
+    """The errors worth showing: inside a oneOf, those of the branch the data was meant for."""
+    if err.validator == "oneOf" and err.context:
+        instance = err.instance if isinstance(err.instance, dict) else {}
+        branch = 1 if "all" in instance else 2 if "any" in instance else 0
+        chosen = [e for e in err.context if e.relative_schema_path and e.relative_schema_path[0] == branch]
+        for sub in chosen or err.context:
+            yield from _leaves(sub)
+        return
+    yield err
+
+
 def schema_errors(doc: yamlmarks.Document) -> list[str]:
     """Every schema violation of one rule file, as ``path:line:col: $.key: message``."""
     import jsonschema  # deferred: 0.25 s of start-up that `check` on built-in rules skips
 
     validator = jsonschema.Draft202012Validator(schema())
     out = []
-    for err in sorted(validator.iter_errors(doc.data), key=lambda e: list(e.absolute_path)):
+    errors = [leaf for err in validator.iter_errors(doc.data) for leaf in _leaves(err)]
+    for err in sorted(errors, key=lambda e: [str(k) for k in e.absolute_path]):
         keys = list(err.absolute_path)
         message = err.message
-        if err.validator == "oneOf" and err.context:
-            best = min(err.context, key=lambda e: len(list(e.absolute_path)))
-            keys = keys + list(best.absolute_path)
-            message = best.message
         if err.validator == "additionalProperties" and isinstance(err.instance, dict):
             allowed = set(err.schema.get("properties", {}))
             extra = sorted(k for k in err.instance if k not in allowed)

@@ -1,0 +1,200 @@
+"""The command line end to end: exit statuses, one-line errors, the JSON contract."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from preflight.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "model_repo"
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "preflight.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=120
+    )
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    repo = tmp_path / "model_repo"
+    shutil.copytree(EXAMPLE, repo)
+    return repo
+
+
+def test_example_passes_with_exit_0() -> None:
+    proc = run("check", str(EXAMPLE))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "0 errors" in proc.stdout
+    assert proc.stderr == ""
+
+
+def test_json_report_follows_the_contract(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(EXAMPLE), "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert set(report) >= {"preflight_version", "repo", "target", "results", "summary"}
+    assert report["target"]["compute_capability"] == "8.9"
+    assert report["target"]["triton_version"] == "25.06"
+    assert report["target"]["trt_version"] == "10.10.0.31"
+    for result in report["results"]:
+        assert set(result) >= {"rule", "name", "severity", "status", "message"}
+        assert result["status"] in ("pass", "fail", "skip")
+        if "location" in result:
+            assert not Path(result["location"]["path"]).is_absolute()
+    summary = report["summary"]
+    assert summary["fail"] == {"error": 0, "warning": 0, "info": 0}
+    assert summary["pass"] == sum(r["status"] == "pass" for r in report["results"])
+
+
+def test_a_broken_repo_exits_1_with_file_and_line(example: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log = example / "tensorrt_llm" / "1" / "build.log"
+    log.write_text(log.read_text().replace("Set remove_input_padding to True.", "Set remove_input_padding to False."))
+    assert main(["check", str(example), "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    [bad] = [r for r in report["results"] if r["rule"] == "TLLM003"]
+    assert bad["status"] == "fail"
+    assert bad["location"]["path"] == "tensorrt_llm/1/build.log"
+    assert isinstance(bad["location"]["line"], int)
+    assert bad["remediation"].startswith("Rebuild")
+
+
+def test_cli_target_overrides_the_config_file(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(EXAMPLE), "--target-gpu", "sm_80", "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    [res] = [r for r in report["results"] if r["rule"] == "TLLM004"]
+    assert res["status"] == "fail" and "8.9" in res["message"] and "8.0" in res["message"]
+
+
+def test_fail_on_warning(example: Path) -> None:
+    (example / ".preflight.yaml").write_text(
+        'target: {gpu: RTX 4060 Ti, triton: "25.06"}\nrules:\n  TLLM003: {severity: warning}\n'
+    )
+    log = example / "tensorrt_llm" / "1" / "build.log"
+    log.write_text(log.read_text().replace("Set remove_input_padding to True.", "Set remove_input_padding to False."))
+    assert main(["check", str(example)]) == 0
+    assert main(["check", str(example), "--fail-on", "warning"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["check", "/nonexistent/repo"], "/nonexistent/repo: no such directory"),
+        (["check", str(EXAMPLE), "--bogus-flag"], "unrecognized arguments: --bogus-flag"),
+        (["check", str(EXAMPLE), "--target-gpu", "RTX 9999 Ultra"], "RTX 9999 Ultra"),
+        (["check", str(EXAMPLE), "--triton-version", "banana"], "banana"),
+        (["check", str(EXAMPLE), "--build-log", "/nonexistent.log"], "/nonexistent.log: build log not found"),
+        (["explain", "TLLM999"], "no rule 'TLLM999'"),
+        (["facts"], "give at least one of"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(args: list[str], needle: str) -> None:
+    proc = run(*args)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert needle in lines[0]
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_file_as_repo_exits_2(tmp_path: Path) -> None:
+    f = tmp_path / "file.txt"
+    f.write_text("x")
+    proc = run("check", str(f))
+    assert proc.returncode == 2 and "not a directory" in proc.stderr
+
+
+def test_invalid_config_exits_2_with_line(example: Path) -> None:
+    (example / ".preflight.yaml").write_text("target:\n  gpu: L4\n  tritn: '25.06'\nrules:\n  TLLM002: {options: {dtyp: x}}\n")
+    proc = run("check", str(example))
+    assert proc.returncode == 2
+    assert ".preflight.yaml:3:3: $.target.tritn: unknown key" in proc.stderr
+    (example / ".preflight.yaml").write_text("rules:\n  TLLM002: {options: {dtyp: x}}\n")
+    proc = run("check", str(example))
+    assert proc.returncode == 2
+    assert ".preflight.yaml:2:23: $.rules.TLLM002.options.dtyp: unknown option; this rule has: dtype" in proc.stderr
+
+
+def test_rule_options_from_the_config(example: Path) -> None:
+    (example / ".preflight.yaml").write_text(
+        'target: {gpu: RTX 4060 Ti, triton: "25.06"}\nrules:\n  TLLM002: {options: {dtype: bfloat16}}\n'
+    )
+    proc = run("check", str(example), "--format", "json")
+    assert proc.returncode == 1
+    [res] = [r for r in json.loads(proc.stdout)["results"] if r["rule"] == "TLLM002"]
+    assert "expected bfloat16" in res["message"]
+
+
+def test_disabled_rule_gives_no_result(example: Path) -> None:
+    (example / ".preflight.yaml").write_text("rules:\n  TLLM004: {enabled: false}\n")
+    proc = run("check", str(example), "--format", "json")
+    assert all(r["rule"] != "TLLM004" for r in json.loads(proc.stdout)["results"])
+
+
+def test_invalid_user_rule_file_exits_2_with_path_line_key(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "TLLM950.yaml").write_text(
+        "id: TLLM950\nname: x\ntitle: xyz\nseverity: fatal\napplies-to: trtllm-model\n"
+        "expect: {fact: a, op: 'true'}\nmessage: abc\nremediation: Do.\ndocs: https://x.invalid\n"
+    )
+    proc = run("check", str(EXAMPLE), "--rules", str(rules))
+    assert proc.returncode == 2
+    assert f"{rules}/TLLM950.yaml:4:1: $.severity: 'fatal' is not one of" in proc.stderr
+
+
+def test_user_rules_run_beside_builtin_ones(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "TLLM950.yaml").write_text(
+        "id: TLLM950\nname: small-batch\ntitle: engine batch at most 4\nseverity: warning\n"
+        "applies-to: trtllm-model\nexpect: {fact: engine_config.build_config.max_batch_size, op: lte, value: 4}\n"
+        "message: '{subject}: max_batch_size {actual} > {expected}'\nremediation: Rebuild.\ndocs: https://x.invalid\n"
+    )
+    proc = run("check", str(EXAMPLE), "--rules", str(rules), "--format", "json", "--fail-on", "warning")
+    assert proc.returncode == 1
+    [res] = [r for r in json.loads(proc.stdout)["results"] if r["rule"] == "TLLM950"]
+    assert res["message"] == "tensorrt_llm: max_batch_size 8 > 4"
+
+
+def test_rules_and_explain() -> None:
+    proc = run("rules", "--format", "json")
+    ids = [r["id"] for r in json.loads(proc.stdout)]
+    assert "TLLM003" in ids and ids == sorted(ids)
+    proc = run("explain", "remove-input-padding")
+    assert proc.returncode == 0
+    assert "TLLM003" in proc.stdout and "How to fix:" in proc.stdout and "Why:" in proc.stdout
+
+
+def test_rules_doc_is_current() -> None:
+    proc = run("rules", "--format", "md")
+    doc = ROOT / "docs" / "rules.md"
+    assert doc.read_text() == proc.stdout, "docs/rules.md is stale: run `make rules-doc`"
+
+
+def test_facts_build_log_json_keys(shared: Path) -> None:
+    log = shared / "fixtures" / "logs" / "v0.20.0_a100_gpt2-like_success_1gpu.log"
+    proc = run("facts", "--build-log", str(log), "--format", "json")
+    assert proc.returncode == 0
+    facts = json.loads(proc.stdout)["build_log"]
+    assert facts["trtllm_version"] == "0.20.0"
+    assert facts["plugins"]["gpt_attention_plugin"] == "float16"
+    assert facts["plugins"]["remove_input_padding"] is True
+    assert facts["plugins"]["lora_plugin"] is None
+    assert facts["plugins"]["tokens_per_block"] == 32
+    assert facts["build_succeeded"] is True
+    assert facts["serialized_engines"] == ["/workspace/test_model/engine_stress/rank0.engine"]
+    assert "gpu" not in facts  # an A100 build prints no hardware lines
+
+
+def test_text_output_has_no_colour_when_piped() -> None:
+    proc = run("check", str(EXAMPLE), "--target-gpu", "A100")
+    assert proc.returncode == 1
+    assert "\x1b[" not in proc.stdout
+    assert "TLLM004" in proc.stdout

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from preflight.engine import RuleSettings, evaluate, evaluate_rule
+from preflight.model import Condition, Expectation, Fact, Location, Rule, Severity, Status, Subject
+
+
+def rule(expect: Expectation, **kw: object) -> Rule:
+    base: dict[str, object] = {
+        "id": "TLLM900",
+        "name": "test-rule",
+        "title": "test",
+        "severity": Severity.ERROR,
+        "applies_to": "trtllm-model",
+        "expect": expect,
+        "message": "{subject}: got {actual}, want {expected}",
+        "remediation": "Fix it.",
+        "docs": "https://example.invalid",
+    }
+    base.update(kw)
+    return Rule(**base)  # type: ignore[arg-type]
+
+
+def one(fact: str, op: str, value: object = None, message: str = "") -> Expectation:
+    return Expectation("all", (Condition(fact, op, value, message),))
+
+
+def subject(**facts: object) -> Subject:
+    return Subject(
+        "trtllm-model",
+        "m",
+        "/repo/m",
+        {k.replace("__", "."): Fact(v, Location("/repo/m/f", 3)) for k, v in facts.items()},
+    )
+
+
+def test_pass_fail_and_message() -> None:
+    r = rule(one("a.b", "equals", 2))
+    assert evaluate_rule(r, subject(a__b=2))[0].status is Status.PASS
+    res = evaluate_rule(r, subject(a__b=3))[0]
+    assert res.status is Status.FAIL
+    assert res.message == "m: got 3, want 2"
+    assert res.location == Location("/repo/m/f", 3)
+
+
+def test_missing_fact_fails_or_skips_as_the_rule_says() -> None:
+    assert evaluate_rule(rule(one("a.b", "equals", 1)), subject())[0].status is Status.FAIL
+    skipped = evaluate_rule(rule(one("a.b", "equals", 1), if_missing="skip"), subject())[0]
+    assert skipped.status is Status.SKIP
+    assert "a.b is not known" in skipped.message
+
+
+def test_value_from_another_fact_and_from_an_option() -> None:
+    r = rule(one("a", "equals", {"fact": "b"}))
+    assert evaluate_rule(r, subject(a=1, b=1))[0].status is Status.PASS
+    assert evaluate_rule(r, subject(a=1, b=2))[0].status is Status.FAIL
+    missing_other = evaluate_rule(rule(one("a", "equals", {"fact": "b"}), if_missing="skip"), subject(a=1))
+    assert missing_other[0].status is Status.SKIP
+    r = rule(one("a", "equals", {"option": "dtype"}), options={"dtype": "float16"})
+    assert evaluate_rule(r, subject(a="float16"))[0].status is Status.PASS
+    settings = RuleSettings(options={"dtype": "bfloat16"})
+    assert evaluate_rule(r, subject(a="float16"), settings)[0].status is Status.FAIL
+
+
+def test_empty_reports_one_finding_per_item_at_its_line() -> None:
+    r = rule(one("errs", "empty", message="bad: {item.text}"))
+    items = [{"line": 4, "text": "x"}, {"line": 9, "text": "y", "path": "/repo/m/other"}]
+    res = evaluate_rule(r, subject(errs=items))
+    assert [x.message for x in res] == ["bad: x", "bad: y"]
+    assert [(x.location.path, x.location.line) for x in res if x.location] == [
+        ("/repo/m/f", 4),
+        ("/repo/m/other", 9),
+    ]
+
+
+def test_all_reports_the_first_failing_condition() -> None:
+    exp = Expectation(
+        "all", (Condition("a", "true", None, "a off"), Condition("b", "true", None, "b off"))
+    )
+    assert evaluate_rule(rule(exp), subject(a=True, b=False))[0].message == "b off"
+    assert evaluate_rule(rule(exp), subject(a=True, b=True))[0].status is Status.PASS
+
+
+def test_any_passes_when_one_holds() -> None:
+    exp = Expectation("any", (Condition("a", "true"), Condition("b", "true")))
+    assert evaluate_rule(rule(exp), subject(a=False, b=True))[0].status is Status.PASS
+    assert evaluate_rule(rule(exp), subject(a=False, b=False))[0].status is Status.FAIL
+
+
+def test_when_false_means_not_applicable() -> None:
+    r = rule(one("a", "true"), when=one("kind", "equals", "ifb"))
+    assert evaluate_rule(r, subject(kind="v1", a=False)) == []
+    assert evaluate_rule(r, subject(kind="ifb", a=False))[0].status is Status.FAIL
+
+
+def test_type_mismatch_is_reported_not_coerced() -> None:
+    res = evaluate_rule(rule(one("a", "lte", 8)), subject(a="16"))[0]
+    assert res.status is Status.SKIP
+    assert "cannot evaluate" in res.message
+
+
+def test_exists_and_absent() -> None:
+    assert evaluate_rule(rule(one("a", "exists")), subject(a=None))[0].status is Status.FAIL
+    assert evaluate_rule(rule(one("a", "absent")), subject())[0].status is Status.PASS
+
+
+def test_settings_disable_and_change_severity() -> None:
+    r = rule(one("a", "true"))
+    assert evaluate([r], [subject(a=False)], {"TLLM900": RuleSettings(enabled=False)}) == []
+    res = evaluate([r], [subject(a=False)], {"test-rule": RuleSettings(severity=Severity.WARNING)})
+    assert res[0].severity is Severity.WARNING
+
+
+def test_rules_only_see_their_subject_kind() -> None:
+    other = Subject("triton-model", "x", "/repo/x", {"a": Fact(False)})
+    assert evaluate([rule(one("a", "true"))], [other]) == []
+
+
+def test_unknown_template_fields_do_not_crash() -> None:
+    r = rule(one("a", "true"), message="{nope.deeper} {subject}")
+    assert evaluate_rule(r, subject(a=False))[0].message == "<unknown> m"
