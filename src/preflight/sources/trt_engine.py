@@ -89,7 +89,7 @@ OpenBinary = Callable[[Path], IO[bytes]]
 
 
 def _open_binary(path: Path) -> IO[bytes]:
-    return open(path, "rb")  # noqa: SIM115 - closed by the caller's with-block
+    return open(path, "rb")
 
 
 @functools.lru_cache(maxsize=1)
@@ -369,13 +369,10 @@ def _parse_ftrt(rd: _Reader, base: int, head: bytes, out: _Out) -> None:
     if off >= plan_size:
         return
     want = min(size, HEAD_BYTES)
-    if off + want <= len(head):
-        buf = head[off : off + want]
-    else:
-        buf = rd.read_at(base + off, want)
-    if off + size <= plan_size and size >= 4:
-        if rd.read_at(base + off + size - 4, 4) != ENGN_PAYLOAD_END:
-            out.error("the ENGN section does not end with its end marker")
+    buf = head[off : off + want] if off + want <= len(head) else rd.read_at(base + off, want)
+    engn_complete = off + size <= plan_size and size >= 4
+    if engn_complete and rd.read_at(base + off + size - 4, 4) != ENGN_PAYLOAD_END:
+        out.error("the ENGN section does not end with its end marker")
     _parse_archive(buf, size, out, header_version=header_version, in_container=True)
 
 
