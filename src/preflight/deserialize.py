@@ -93,6 +93,7 @@ def _child_command(module: str, force: bool) -> list[str]:
     argv = [sys.executable, "-m", CHILD_MODULE, "--module", module]
     if force:
         argv.append("--no-device-check")
+    argv.append("--")  # an engine path that starts with "-" stays a path
     return argv
 
 
