@@ -325,7 +325,7 @@ def test_unknown_section_is_listed_not_rejected(shared: Path, tmp_path: Path) ->
 
 @pytest.mark.parametrize(
     ("head", "hint"),
-    [(b"xxxx", ""), (b"\x08\x07\x12\x07pytorch", "ONNX"), (b"PK\x03\x04", "")],
+    [(b"xxxx", ""), (b"\x08\x07\x12\x08exporter", "ONNX"), (b"PK\x03\x04", "")],
 )
 def test_wrong_magic_is_not_a_plan(shared: Path, tmp_path: Path, head: bytes, hint: str) -> None:
     data = head + _engine(shared, FTRT_SMALL).read_bytes()[len(head) :]
