@@ -4,7 +4,7 @@ import io
 import re
 from dataclasses import replace
 
-from conftest import AWKWARD, check_golden
+from reporter_sample import AWKWARD, check_golden
 
 from preflight.model import Location, Result, RunResult, Severity, Status, Target
 from preflight.reporters import human

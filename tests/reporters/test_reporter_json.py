@@ -4,7 +4,7 @@ import io
 import json
 from dataclasses import replace
 
-from conftest import AWKWARD, check_golden
+from reporter_sample import AWKWARD, check_golden, make_run
 
 from preflight.model import Location, RunResult, Status, Target
 from preflight.reporters import json_report, summary
@@ -80,7 +80,7 @@ def test_trtllm_version_only_when_set(run: RunResult) -> None:
 def test_order_is_the_run_order() -> None:
     results = tuple(
         replace(
-            _one(),
+            make_run().results[0],
             rule=f"TRT00{i}",
             status=Status.PASS,
             location=Location("m/config.pbtxt", line=10 - i),
@@ -93,9 +93,3 @@ def test_order_is_the_run_order() -> None:
         "TRT002",
         "TRT003",
     ]
-
-
-def _one():  # type: ignore[no-untyped-def]
-    from conftest import make_run
-
-    return make_run().results[0]

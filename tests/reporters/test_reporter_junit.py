@@ -3,7 +3,7 @@ from __future__ import annotations
 import io
 import xml.etree.ElementTree as ET
 
-from conftest import AWKWARD, check_golden
+from reporter_sample import AWKWARD, check_golden
 
 from preflight.model import RunResult
 from preflight.reporters import junit
