@@ -1,0 +1,321 @@
+"""config.pbtxt source: parse errors, unknown fields, placeholders, locations and facts."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from preflight.sources import triton_config
+from preflight.sources.triton_config import extract, parse
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "pbtxt"
+TEMPLATE = DATA / "tensorrt_llm_template.pbtxt"
+BASE = DATA / "base_repo"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.pbtxt"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+# -- parse errors -----------------------------------------------------------------------
+
+
+def test_placeholder_in_a_number_is_a_parse_error_at_its_line_and_column() -> None:
+    pc = parse(TEMPLATE)
+    assert pc.message is None
+    assert pc.error is not None
+    assert (pc.error["line"], pc.error["column"]) == (6, 17)
+    assert pc.error["key"] == "max_batch_size"
+    assert "Couldn't parse integer: $" in pc.error["message"]
+    facts = extract(TEMPLATE)
+    assert facts["triton.parse_error"].location is not None
+    assert facts["triton.parse_error"].location.line == 6
+    [item] = facts["triton.parse_errors"].value
+    assert item["line"] == 6 and item["key"] == "max_batch_size"
+    assert "tensorrt_llm_template.pbtxt:6:17" in item["text"]
+
+
+def test_parse_error_names_the_key_of_a_nested_field(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """\
+        name: "m"
+        backend: "python"
+        input [
+          {
+            name: "x"
+            data_type: TYPE_FP33
+            dims: [ 1 ]
+          }
+        ]
+        """,
+    )
+    pc = parse(path)
+    assert pc.error is not None
+    assert pc.error["line"] == 6
+    assert pc.error["key"] == "input[0].data_type"
+    assert "TYPE_FP33" in pc.error["message"]
+
+
+def test_duplicate_singular_field_and_oneof_clash_are_parse_errors(tmp_path: Path) -> None:
+    pc = parse(write(tmp_path, 'name: "a"\nname: "b"\n'))
+    assert pc.error is not None and pc.error["line"] == 2 and pc.error["key"] == "name"
+    clash = 'name: "a"\ndynamic_batching { }\nsequence_batching { }\n'
+    pc = parse(write(tmp_path, clash))
+    assert pc.error is not None and pc.error["line"] == 3
+    assert "oneof" in pc.error["message"]
+
+
+def test_missing_and_binary_files_do_not_raise(tmp_path: Path) -> None:
+    missing = parse(tmp_path / "nope" / "config.pbtxt")
+    assert missing.missing and missing.message is None
+    assert extract(tmp_path / "nope" / "config.pbtxt") == {}
+    binary = tmp_path / "config.pbtxt"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    pc = parse(binary)
+    assert pc.message is None and pc.error is not None
+    assert extract(binary)["triton.parse_errors"].value
+
+
+def test_garbage_text_never_raises(tmp_path: Path) -> None:
+    for text in ["{{{{", "}}}} ]]] >>>", 'input [ { name: "x" ', "$ { } $$ ${", "a: [1, 2"]:
+        facts = extract(write(tmp_path, text))
+        assert facts["triton.parse_errors"].value, text
+
+
+# -- unknown fields ---------------------------------------------------------------------
+
+
+def test_every_unknown_field_is_listed_with_a_suggestion(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """\
+        name: "m"
+        max_batch_sise: 8
+        input [
+          {
+            name: "x"
+            data_typ: TYPE_FP32
+            dims: [ 1 ]
+          }
+        ]
+        dynamic_batching { preferred_batch_sizes: [ 4 ] }
+        zzzz_qqq: 1
+        """,
+    )
+    pc = parse(path)
+    assert pc.error is not None and pc.error["line"] == 2  # protobuf stops at the first
+    found = {(u["name"], u["line"], u["column"], u["suggestion"]) for u in pc.unknown_fields}
+    assert found == {
+        ("max_batch_sise", 2, 1, "max_batch_size"),
+        ("data_typ", 6, 5, "data_type"),
+        ("preferred_batch_sizes", 10, 20, "preferred_batch_size"),
+        ("zzzz_qqq", 11, 1, None),
+    }
+    facts = extract(path)
+    texts = [u["text"] for u in facts["triton.unknown_fields"].value]
+    assert "did you mean 'max_batch_size'?" in texts[0]
+    assert all(u["path"] == str(path) for u in facts["triton.unknown_fields"].value)
+
+
+def test_known_fields_are_not_reported() -> None:
+    assert parse(TEMPLATE).unknown_fields == []
+    for model in ("preprocess", "infer", "ensemble"):
+        assert parse(BASE / model / "config.pbtxt").unknown_fields == []
+
+
+# -- placeholders -----------------------------------------------------------------------
+
+
+def test_placeholders_in_values_and_in_strings() -> None:
+    pc = parse(TEMPLATE)
+    by_name = {(p["name"], p["line"]): p for p in pc.placeholders}
+    mbs = by_name[("triton_max_batch_size", 6)]
+    assert (mbs["column"], mbs["key"], mbs["fill"]) == (
+        17,
+        "max_batch_size",
+        "triton_max_batch_size:<int>",
+    )
+    assert not mbs["in_string"]
+    dec = by_name[("decoupled_mode", 9)]
+    assert dec["key"] == "decoupled" and dec["fill"] == "decoupled_mode:<true|false>"
+    dtype = by_name[("logits_datatype", 47)]
+    assert dtype["key"] == "data_type" and dtype["fill"].startswith("logits_datatype:<TYPE_")
+    backend = by_name[("triton_backend", 5)]
+    assert backend["in_string"] and backend["key"] == "backend" and backend["column"] == 11
+    engine = by_name[("engine_dir", 78)]
+    assert engine["in_string"] and engine["key"] == "gpt_model_path"
+    assert engine["column"] == 20 and engine["fill"] == "engine_dir:<value>"
+    # a placeholder inside a comment is not in the config
+    assert "not_a_placeholder" not in {p["name"] for p in pc.placeholders}
+    assert len(pc.placeholders) == 13
+
+
+def test_placeholder_facts_split_by_position() -> None:
+    facts = extract(TEMPLATE)
+    values = facts["triton.placeholders_in_values"].value
+    strings = facts["triton.placeholders_in_strings"].value
+    assert {p["name"] for p in values} >= {"triton_max_batch_size", "decoupled_mode"}
+    assert {p["name"] for p in strings} >= {"engine_dir", "batching_strategy", "triton_backend"}
+    assert len(values) + len(strings) == len(facts["triton.placeholders"].value)
+    first = values[0]
+    assert "triton_max_batch_size" in first["text"] and ":6" in first["text"]
+    assert '"triton_max_batch_size:<int>"' in first["text"]
+
+
+def test_placeholder_inside_an_unknown_block_is_still_found(tmp_path: Path) -> None:
+    path = write(tmp_path, 'name: "m"\nmystery { size: ${x_size} }\n')
+    [ph] = parse(path).placeholders
+    assert (ph["name"], ph["line"], ph["column"]) == ("x_size", 2, 17)
+
+
+# -- locations --------------------------------------------------------------------------
+
+
+def test_locations_of_nested_fields_and_parameters() -> None:
+    pc = parse(TEMPLATE)
+    loc = pc.locate("max_batch_size")
+    assert loc is not None and (loc.line, loc.column) == (6, 1)
+    assert loc.path == str(TEMPLATE)
+    dims = pc.locate("input[1].dims")
+    assert dims is not None and (dims.line, dims.column) == (28, 5)
+    assert pc.locate("input[2].reshape.shape") is not None
+    assert pc.locate("input[2].reshape.shape").line == 36  # type: ignore[union-attr]
+    assert pc.locate("dynamic_batching.default_queue_policy.max_queue_size").line == 15  # type: ignore[union-attr]
+    param = pc.locate("parameters[gpt_model_path]")
+    value = pc.locate("parameters[gpt_model_path].value.string_value")
+    assert param is not None and value is not None
+    assert (param.line, value.line) == (75, 78)
+    assert pc.locate("parameters[lookahead_window_size].value.string_value").line == 91  # type: ignore[union-attr]
+    assert pc.locate("input[9]") is None
+    assert pc.locate("no_such_field") is None
+
+
+def test_parameter_facts_carry_the_location_of_their_value(tmp_path: Path) -> None:
+    filled = TEMPLATE.read_text(encoding="utf-8")
+    for name, value in [
+        ("${triton_max_batch_size}", "64"),
+        ("${decoupled_mode}", "true"),
+        ("${max_queue_delay_microseconds}", "100"),
+        ("${max_queue_size}", "0"),
+        ("${encoder_input_features_data_type}", "TYPE_FP16"),
+        ("${logits_datatype}", "TYPE_FP32"),
+        ("${triton_backend}", "tensorrtllm"),
+        ("${engine_dir}", "/engines/llama"),
+    ]:
+        filled = filled.replace(name, value)
+    path = write(tmp_path, filled)
+    facts = extract(path)
+    assert "triton.parse_error" not in facts
+    gpt = facts["triton.parameters.gpt_model_path"]
+    assert gpt.value == "/engines/llama"
+    assert gpt.location is not None and (gpt.location.line, gpt.location.column) == (78, 5)
+    assert facts["triton.parameters.max_beam_width"].value == "${max_beam_width}"
+    assert facts["triton.backend"].value == "tensorrtllm"
+    assert facts["triton.max_batch_size"].value == 64
+    assert facts["triton.max_batch_size"].location.line == 6  # type: ignore[union-attr]
+    assert facts["triton.decoupled"].value is True
+    assert facts["triton.decoupled"].location.line == 9  # type: ignore[union-attr]
+    db = facts["triton.dynamic_batching"].value
+    assert db["preferred_batch_size"] == [64] and db["max_queue_delay_microseconds"] == 100
+    inputs = facts["triton.inputs"].value
+    assert [i["name"] for i in inputs] == ["input_ids", "encoder_input_features", "input_lengths"]
+    assert inputs[1]["data_type"] == "TYPE_FP16" and inputs[1]["dims"] == [-1, -1]
+    assert inputs[1]["line"] == 25 and inputs[2]["reshape"] == []
+    assert facts["triton.outputs"].value[1]["data_type"] == "TYPE_FP32"
+    [group] = facts["triton.instance_groups"].value
+    assert (group["kind"], group["count"], group["line"]) == ("KIND_CPU", 1, 52)
+    assert facts["triton.placeholders_in_values"].value == []
+    assert {p["name"] for p in facts["triton.placeholders_in_strings"].value} >= {"max_beam_width"}
+
+
+def test_other_facts(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """\
+        name: "det"
+        platform: "tensorrt_plan"
+        max_batch_size: 4
+        default_model_filename: "det.plan"
+        cc_model_filenames [ { key: "8.9" value: "det_sm89.plan" }, { key: "8.0" value: "a.plan" } ]
+        version_policy: { specific: { versions: [ 1, 3 ] } }
+        sequence_batching { max_sequence_idle_microseconds: 5000 }
+        """,
+    )
+    facts = extract(path)
+    assert facts["triton.name"].value == "det"
+    assert facts["triton.platform"].value == "tensorrt_plan"
+    assert "triton.backend" not in facts
+    assert facts["triton.default_model_filename"].value == "det.plan"
+    assert facts["triton.default_model_filename"].location.line == 4  # type: ignore[union-attr]
+    assert facts["triton.cc_model_filenames"].value == {"8.0": "a.plan", "8.9": "det_sm89.plan"}
+    assert facts["triton.version_policy"].value == {"specific": {"versions": [1, 3]}}
+    assert facts["triton.sequence_batching"].value["max_sequence_idle_microseconds"] == 5000
+    assert facts["triton.dynamic_batching"].value is False
+    assert facts["triton.decoupled"].value is False
+    pc = parse(path)
+    assert pc.locate("cc_model_filenames[8.9].value").line == 5  # type: ignore[union-attr]
+
+
+def test_ensemble_steps() -> None:
+    facts = extract(BASE / "ensemble" / "config.pbtxt")
+    steps = facts["triton.ensemble.steps"].value
+    assert [s["model_name"] for s in steps] == ["preprocess", "infer"]
+    assert steps[0]["input_map"] == {"TEXT": "TEXT"} and steps[0]["output_map"] == {"IDS": "ids"}
+    assert steps[1]["model_version"] == -1 and steps[1]["line"] == 26
+    assert facts["triton.platform"].value == "ensemble"
+
+
+def test_partial_identity_facts_of_a_broken_file() -> None:
+    facts = extract(TEMPLATE)
+    assert facts["triton.name"].value == "tensorrt_llm"
+    assert "triton.inputs" not in facts and "triton.max_batch_size" not in facts
+
+
+# -- import cost and safety -------------------------------------------------------------
+
+
+def test_protobuf_module_loads_without_grpc_or_numpy_and_lazily() -> None:
+    code = textwrap.dedent(
+        f"""
+        import sys
+        from pathlib import Path
+        from preflight.sources import triton_config
+        assert "tritonclient.grpc.model_config_pb2" not in sys.modules, "imported eagerly"
+        pc = triton_config.parse(Path({str(BASE / "infer" / "config.pbtxt")!r}))
+        assert pc.message is not None and pc.message.max_batch_size == 8
+        print(sorted(m for m in sys.modules if m.split(".")[0] in ("grpc", "numpy")))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_the_direct_load_is_the_module_the_package_exposes() -> None:
+    pb2 = triton_config.load_model_config_pb2()
+    assert pb2.__name__ == "tritonclient.grpc.model_config_pb2"
+    assert pb2.ModelConfig.DESCRIPTOR.full_name == "inference.ModelConfig"
+    assert triton_config.load_model_config_pb2() is pb2
+
+
+def test_parsing_never_runs_code_from_the_repository(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(BASE, repo)
+    for model in ("preprocess", "infer", "ensemble"):
+        extract(repo / model / "config.pbtxt")
+    assert not list(repo.rglob("EXECUTED"))
+
+
+@pytest.mark.parametrize("model", ["preprocess", "infer", "ensemble"])
+def test_base_repository_configs_parse(model: str) -> None:
+    pc = parse(BASE / model / "config.pbtxt")
+    assert pc.error is None and pc.message is not None
+    assert pc.placeholders == []
