@@ -8,7 +8,7 @@ from pathlib import Path
 
 import preflight
 from preflight.model import Result, RunResult, Severity, Status, Target
-from preflight.reporters import FORMATS, REPORTERS, group_of, sort_key, summary
+from preflight.reporters import FORMATS, REPORTERS, group_of, sort_key, subject_path, summary
 
 
 def test_formats_of_the_contract() -> None:
@@ -37,6 +37,9 @@ def test_group_of() -> None:
     assert group_of("tensorrt_llm") == "tensorrt_llm"
     assert group_of("ensemble\\1") == "ensemble"
     assert group_of("") == ""
+    assert group_of(".") == ""
+    assert group_of("./ensemble/1") == "ensemble"
+    assert subject_path("./tensorrt_llm/") == "tensorrt_llm"
 
 
 def test_sort_key_puts_failures_first_most_severe_first(run: RunResult) -> None:

@@ -17,7 +17,7 @@ from typing import Any, TextIO
 
 from preflight.model import Result, RunResult, Severity, Status
 
-__all__ = ["FORMATS", "REPORTERS", "group_of", "sort_key", "summary"]
+__all__ = ["FORMATS", "REPORTERS", "group_of", "sort_key", "subject_path", "summary"]
 
 Renderer = Callable[..., None]
 
@@ -60,9 +60,17 @@ def summary(result: RunResult) -> dict[str, Any]:
     return {"fail": fail, "pass": passed, "skip": skipped}
 
 
+def subject_path(subject: str) -> str:
+    """A subject as a clean relative path: '/' separators, '' for the repository itself."""
+    path = subject.replace("\\", "/").strip("/")
+    while path.startswith("./"):
+        path = path[2:].lstrip("/")
+    return "" if path == "." else path
+
+
 def group_of(subject: str) -> str:
     """The model a subject belongs to: its first path component ('' for the repository)."""
-    return subject.replace("\\", "/").strip("/").split("/", 1)[0]
+    return subject_path(subject).split("/", 1)[0]
 
 
 _STATUS_ORDER = {Status.FAIL: 0, Status.SKIP: 1, Status.PASS: 2}

@@ -25,7 +25,7 @@ from collections import Counter
 from typing import TextIO
 
 from preflight.model import Result, RunResult, Status
-from preflight.reporters import group_of
+from preflight.reporters import group_of, subject_path
 
 # Everything outside XML 1.0's Char production.
 _NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -91,7 +91,7 @@ def _testcase(suite: ET.Element, res: Result, repo: str, *, duplicate: bool) -> 
     name = _case_name(res)
     if duplicate and _where(res):
         name += f" [{_where(res)}]"
-    attrs = {"classname": _xml(res.subject) or repo, "name": _xml(name), "time": "0"}
+    attrs = {"classname": _xml(subject_path(res.subject)) or repo, "name": _xml(name), "time": "0"}
     if res.location is not None and res.location.path:
         attrs["file"] = _xml(res.location.path)
     case = ET.SubElement(suite, "testcase", attrs)

@@ -31,7 +31,7 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from preflight.model import Location, Result, RunResult, Severity, Status
-from preflight.reporters import group_of, summary
+from preflight.reporters import group_of, subject_path, summary
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -173,7 +173,7 @@ def _skip_notification(res: Result, rule_index: int) -> dict[str, Any]:
 def _location_of(res: Result) -> Location | None:
     if res.location is not None:
         return res.location
-    subject = res.subject.replace("\\", "/").strip("/")
+    subject = subject_path(res.subject)
     if not subject:
         return None
     if subject == group_of(subject):
