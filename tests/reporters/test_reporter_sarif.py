@@ -72,6 +72,7 @@ def test_driver_and_rules(run: RunResult) -> None:
         "id": "TLLM003",
         "name": "remove-input-padding",
         "shortDescription": {"text": "remove input padding"},
+        "fullDescription": {"text": "remove input padding"},
         "help": {"text": "Rebuild with `trtllm-build --remove_input_padding enable`."},
         "defaultConfiguration": {"level": "error"},
     }

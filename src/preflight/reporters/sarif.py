@@ -4,7 +4,8 @@ One run, tool ``preflight``. Decisions:
 
 - ``tool.driver.rules`` lists every rule that produced a result (pass, fail or skip), sorted by
   id: ``id``, ``name``, ``shortDescription`` (the rule title when known, else its name in
-  words), ``fullDescription`` (the rule's ``why`` when known), ``help.text`` (remediation),
+  words), ``fullDescription`` (the rule's ``why`` when known, else the short description, as
+  code scanning expects one), ``help.text`` (remediation),
   ``helpUri`` (the rule's ``docs`` when known), ``defaultConfiguration.level``.
   Titles, ``why`` and ``docs`` are not part of a result: pass them as
   ``rules={"TLLM003": {"title": ..., "why": ..., "docs": ...}}``.
@@ -124,13 +125,13 @@ def _rules(
     for rule_id in sorted(first):
         res = first[rule_id]
         info = meta.get(rule_id, {})
+        short = info.get("title") or res.name.replace("-", " ") or rule_id
         descriptor: dict[str, Any] = {
             "id": rule_id,
             "name": res.name,
-            "shortDescription": {"text": info.get("title") or res.name.replace("-", " ")},
+            "shortDescription": {"text": short},
+            "fullDescription": {"text": info.get("why") or short},
         }
-        if info.get("why"):
-            descriptor["fullDescription"] = {"text": info["why"]}
         descriptor["help"] = {"text": res.remediation or info.get("title") or res.name}
         if info.get("docs"):
             descriptor["helpUri"] = info["docs"]
