@@ -122,6 +122,13 @@ def test_a100_80gb_group_keeps_memory() -> None:
     assert (gpu.compute_capability, gpu.sm_count, gpu.memory_gib) == ("8.0", 108, 80.0)
 
 
+def test_group_names_keep_their_own_label() -> None:
+    assert resolve_gpu("A100 SXM").name == "A100 SXM"
+    assert resolve_gpu("V100 16GB").name == "V100 16GB"
+    h200 = gpu_for_cluster_key("H200-NVL")  # H200 SXM and NVL, and GH200 via the name regex
+    assert h200 is not None and h200.name == "H200 / GH200"
+
+
 def test_h100_family_has_no_single_sm_count() -> None:
     gpu = resolve_gpu("H100")
     assert (gpu.name, gpu.compute_capability, gpu.sm_count) == ("H100", "9.0", None)

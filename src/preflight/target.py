@@ -302,14 +302,15 @@ def _aggregate(label: str, indices: tuple[int, ...], source: str) -> Gpu:
     )
 
 
-def _family_label(indices: tuple[int, ...], fallback: str) -> str:
-    """The family whose rows are exactly ``indices``, else the families joined with " / "."""
+def _family_label(indices: tuple[int, ...], fallback: str, join: bool = False) -> str:
+    """The family whose rows are exactly ``indices``; else, with ``join``, the families
+    covering them joined with " / " ("H200 / GH200"); else ``fallback``."""
     table = _gpu_table()
     covering = [f for f, members in table.families.items() if set(members) & set(indices)]
     for family in covering:
         if set(table.families[family]) == set(indices):
             return family
-    return " / ".join(covering) if covering else fallback
+    return " / ".join(covering) if join and covering else fallback
 
 
 def _lookup(spec: str) -> Gpu | None:
@@ -409,7 +410,9 @@ def gpu_for_cluster_key(key: str) -> Gpu | None:
     for known, indices in table.cluster_keys.items():
         if known.lower() == text.lower():
             label = (
-                table.rows[indices[0]].name if len(indices) == 1 else _family_label(indices, known)
+                table.rows[indices[0]].name
+                if len(indices) == 1
+                else _family_label(indices, known, join=True)
             )
             return _aggregate(label, indices, f"TensorRT-LLM cluster_key {known!r}")
     if _parse_cc(text) is not None:
