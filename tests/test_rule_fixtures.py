@@ -19,6 +19,11 @@ def test_rule_fixture(rule_id: str, kind: str, folder: Path, tmp_path: Path) -> 
     assert status in (0, 1), f"preflight stopped with {status}: {stderr}"
     mine = [r for r in report["results"] if r["rule"] == rule_id]
     assert mine, f"{rule_id} produced no result on its {kind} fixture"
+    if kind == "pass" and case.get("gpu-only"):
+        skipped = [r for r in mine if r["status"] == "skip"]
+        if skipped:
+            assert all(r["status"] == "skip" for r in mine), mine
+            pytest.skip(f"{rule_id} needs TensorRT and a GPU here: {skipped[0]['message']}")
     if kind == "pass":
         bad = [r for r in mine if r["status"] != "pass"]
         assert not bad, f"{rule_id} pass fixture: {bad}"

@@ -48,13 +48,51 @@ def _engine_subject(
 
     facts: Facts = dict(context)
     facts.update(trt_engine.extract(path))
-    facts["engine.kind"] = Fact(kind_fact, Location(str(path)))
+    here = Location(str(path))
+    facts["engine.kind"] = Fact(kind_fact, here)
+    facts.update(_deployment(facts, kind_fact, here))
     if options.deserialize:
         from .deserialize import deserialize
 
-        facts.update(deserialize(path))
-        facts["deserialize.required"] = Fact(options.require_deserialize, Location(str(path)))
+        result = deserialize(path)
+        facts.update(result)
+        status = _value(result, "deserialize.status")
+        if status == "skipped" and options.require_deserialize:
+            facts["deserialize.ok"] = Fact(False, here)
+        elif status in ("ok", "failed", "crashed", "timeout"):
+            facts["deserialize.ok"] = Fact(status == "ok", here)
     return Subject("trt-engine", name, str(path), facts)
+
+
+def _deployment(facts: Facts, kind: str, here: Location) -> Facts:
+    """`deploy.*`: the TensorRT that will load this engine, and containers that ship the engine's."""
+    from .target import releases_with_trt
+
+    out: Facts = {}
+    key, flavor = (
+        ("target.trt_version", "trtllm") if kind == "trtllm-rank" else ("target.trt_version_plain", "plain")
+    )
+    deploy = facts.get(key)
+    if deploy is not None:
+        out["deploy.trt_version"] = Fact(deploy.value, here)
+        sources = _value(facts, "target.sources") or {}
+        origin = sources.get(key.removeprefix("target."), "")
+        out["deploy.trt_version_source"] = Fact(origin.split(" (")[0] or key, here)
+    cc_key = facts.get("engine.cc_model_filename_key")
+    target_cc = facts.get("target.compute_capability")
+    if cc_key is not None:
+        out["deploy.compute_capability"] = Fact(cc_key.value, here)
+        out["deploy.gpu"] = Fact(f"GPUs of compute capability {cc_key.value} (cc_model_filenames)", here)
+    elif target_cc is not None:
+        out["deploy.compute_capability"] = Fact(target_cc.value, here)
+        out["deploy.gpu"] = Fact(f"the target {_value(facts, 'target.gpu')}", here)
+    built = _value(facts, "engine.trt_version")
+    if isinstance(built, str):
+        rows = releases_with_trt(built, flavor)
+        label = "-trtllm-python-py3" if flavor == "trtllm" else "-py3"
+        shown = ", ".join(f"{r.triton}{label}" for r in rows) if rows else "none in the release table"
+        out["deploy.containers_with_engine_trt"] = Fact(shown, here)
+    return out
 
 
 def _trtllm_subjects(
@@ -92,6 +130,19 @@ def _trtllm_subjects(
 
     if engine_dir is not None and (engine_dir / "config.json").is_file():
         facts.update(engine_config.extract(engine_dir / "config.json"))
+        built_with = _value(facts, "engine_config.version")
+        if isinstance(built_with, str):
+            from .target import trt_for_trtllm
+
+            expected_trt = trt_for_trtllm(built_with)
+            if expected_trt is not None:
+                loc = facts["engine_config.version"].location
+                facts["trtllm.expected_trt_version"] = Fact(expected_trt, loc)
+    if engine_dir is not None and found:
+        from .manifest import MANIFEST_NAME, verify_manifest
+
+        if (engine_dir / MANIFEST_NAME).is_file():
+            facts.update(verify_manifest(engine_dir))
     log_path, log_how = (options.build_log, "--build-log") if options.build_log else (None, "")
     if log_path is None and engine_dir is not None:
         log_path, log_how = discovery.build_log_in(engine_dir)
