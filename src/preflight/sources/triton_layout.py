@@ -241,10 +241,10 @@ def _missing_files(
     trt = msg.platform == "tensorrt_plan" or msg.backend == "tensorrt"
     for v in load:
         for file, kind, where in files:
-            target = model_dir / found[v] / file
+            target = model_dir / str(v) / file  # the backend opens <model>/<version>/
             if _kind_ok(target, kind):
                 continue
-            rel = f"{name}/{found[v]}/{file}"
+            rel = f"{name}/{v}/{file}"
             what = {"file": "a file", "dir": "a directory"}.get(kind, "present")
             if target.exists():
                 text = f"'{rel}' must be {what} for model '{name}'"
