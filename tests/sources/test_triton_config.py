@@ -161,11 +161,18 @@ def test_placeholders_in_values_and_in_strings() -> None:
 def test_placeholder_facts_split_by_position() -> None:
     facts = extract(TEMPLATE)
     values = facts["triton.placeholders_in_values"].value
-    strings = facts["triton.placeholders_in_strings"].value
-    assert {p["name"] for p in values} >= {"triton_max_batch_size", "decoupled_mode"}
-    assert {p["name"] for p in strings} >= {"engine_dir", "batching_strategy", "triton_backend"}
+    strings = facts["triton.placeholders_in_parameters"].value
+    # a string Triton reads itself (backend) counts with the values
+    assert {p["name"] for p in values} >= {
+        "triton_max_batch_size",
+        "decoupled_mode",
+        "triton_backend",
+    }
+    assert {p["name"] for p in strings} >= {"engine_dir", "batching_strategy"}
+    assert "triton_backend" not in {p["name"] for p in strings}
     assert len(values) + len(strings) == len(facts["triton.placeholders"].value)
-    first = values[0]
+    first = values[1]
+    assert values[0]["name"] == "triton_backend"
     assert "triton_max_batch_size" in first["text"] and ":6" in first["text"]
     assert '"triton_max_batch_size:<int>"' in first["text"]
 
@@ -232,8 +239,10 @@ def test_parameter_facts_carry_the_location_of_their_value(tmp_path: Path) -> No
     assert facts["triton.outputs"].value[1]["data_type"] == "TYPE_FP32"
     [group] = facts["triton.instance_groups"].value
     assert (group["kind"], group["count"], group["line"]) == ("KIND_CPU", 1, 52)
-    assert facts["triton.placeholders_in_values"].value == []
-    assert {p["name"] for p in facts["triton.placeholders_in_strings"].value} >= {"max_beam_width"}
+    assert [p["name"] for p in facts["triton.placeholders_in_values"].value] == []
+    assert {p["name"] for p in facts["triton.placeholders_in_parameters"].value} >= {
+        "max_beam_width"
+    }
 
 
 def test_other_facts(tmp_path: Path) -> None:

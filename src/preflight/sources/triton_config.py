@@ -209,6 +209,11 @@ def _version_policy(msg: Any) -> dict[str, Any] | None:
     return {}
 
 
+def _in_parameter_string(placeholder: dict[str, Any]) -> bool:
+    where = placeholder.get("field_path") or ""
+    return bool(placeholder.get("in_string")) and where.startswith("parameters[")
+
+
 def config_facts(pc: ParsedConfig) -> Facts:
     """Facts of an already parsed config (see :func:`extract`)."""
     facts: Facts = {}
@@ -241,12 +246,13 @@ def config_facts(pc: ParsedConfig) -> Facts:
         for p in pc.placeholders
     ]
     facts["triton.placeholders"] = Fact(placeholders, file_loc)
+    # Placeholders in `parameters` strings reach the backend, which mostly falls back to a
+    # default; anywhere else Triton itself reads the value (or cannot parse the file).
+    in_parameters = [p for p in placeholders if _in_parameter_string(p)]
     facts["triton.placeholders_in_values"] = Fact(
-        [p for p in placeholders if not p["in_string"]], file_loc
+        [p for p in placeholders if not _in_parameter_string(p)], file_loc
     )
-    facts["triton.placeholders_in_strings"] = Fact(
-        [p for p in placeholders if p["in_string"]], file_loc
-    )
+    facts["triton.placeholders_in_parameters"] = Fact(in_parameters, file_loc)
     err = pc.error
     if err is not None:
         err_loc = Location(str(pc.path), err.get("line"), err.get("column"))
