@@ -124,7 +124,10 @@ def test_locations(run: RunResult) -> None:
         return loc
 
     assert physical("TLLM003") == {
-        "artifactLocation": {"uri": "tensorrt_llm/1/build.log", "uriBaseId": "%SRCROOT%"},
+        "artifactLocation": {
+            "uri": "examples/model_repo/tensorrt_llm/1/build.log",
+            "uriBaseId": "%SRCROOT%",
+        },
         "region": {"startLine": 17, "startColumn": 5},
     }
     assert physical("TRITON010")["region"] == {"startLine": 4}
@@ -132,15 +135,52 @@ def test_locations(run: RunResult) -> None:
     assert "region" not in physical("TLLM020")
     # No location: the subject's own path.
     assert physical("TRT001") == {
-        "artifactLocation": {"uri": "tensorrt_llm/1/rank0.engine", "uriBaseId": "%SRCROOT%"}
+        "artifactLocation": {
+            "uri": "examples/model_repo/tensorrt_llm/1/rank0.engine",
+            "uriBaseId": "%SRCROOT%",
+        }
     }
+
+
+def _uris(log: dict[str, Any]) -> list[str]:
+    return [
+        res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for res in log["runs"][0]["results"]
+    ]
+
+
+def test_uris_are_relative_to_the_checkout(run: RunResult) -> None:
+    """A relative repo path places the files in the checkout; otherwise paths stay as they are."""
+    assert sarif.default_srcroot("examples/model_repo") == "examples/model_repo/"
+    assert sarif.default_srcroot("./models/") == "models/"
+    assert sarif.default_srcroot(".") == ""
+    assert sarif.default_srcroot("/srv/models") == ""
+    assert sarif.default_srcroot("C:\\models") == ""
+    assert sarif.default_srcroot("../models") == ""
+    plain = _uris(_log(run, srcroot=""))
+    assert plain[0] == "tensorrt_llm/1/build.log"
+    assert _uris(_log(replace(run, repo="/abs/models"))) == plain
+    assert _uris(_log(run, srcroot="deploy/repo/"))[0] == "deploy/repo/tensorrt_llm/1/build.log"
+    # Fingerprints do not depend on where the repository sits.
+    prints = [
+        [r["partialFingerprints"] for r in _log(run, srcroot=root)["runs"][0]["results"]]
+        for root in ("", "x/y")
+    ]
+    assert prints[0] == prints[1]
+
+
+def test_location_at_the_repository_root() -> None:
+    res = Result("TRT001", "x", Severity.ERROR, Status.FAIL, "m", "", Location("."))
+    one = RunResult("0.1.0", "models", Target(), (res,))
+    assert _uris(_log(one)) == ["models"]
+    assert _uris(_log(one, srcroot="")) == ["."]
 
 
 def test_model_level_failure_without_location_points_at_its_config() -> None:
     res = Result("TRITON020", "x", Severity.ERROR, Status.FAIL, "m", "my model")
     log = _log(RunResult("0.1.0", "repo", Target(), (res,)))
     loc = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
-    assert loc["artifactLocation"]["uri"] == "my%20model/config.pbtxt"
+    assert loc["artifactLocation"]["uri"] == "repo/my%20model/config.pbtxt"
     assert loc["region"] == {"startLine": 1}
     repo_wide = replace(res, subject="")
     log = _log(RunResult("0.1.0", "repo", Target(), (repo_wide,)))
@@ -152,7 +192,7 @@ def test_line_zero_gives_no_region(validator: jsonschema.Draft4Validator) -> Non
     log = _log(RunResult("0.1.0", "repo", Target(), (res,)))
     assert not list(validator.iter_errors(log))
     loc = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
-    assert loc == {"artifactLocation": {"uri": "a/b%20c.log", "uriBaseId": "%SRCROOT%"}}
+    assert loc == {"artifactLocation": {"uri": "repo/a/b%20c.log", "uriBaseId": "%SRCROOT%"}}
 
 
 def test_fingerprints_are_stable(run: RunResult) -> None:
@@ -181,7 +221,7 @@ def test_skips_and_notes_are_notifications(run: RunResult) -> None:
     assert [n["associatedRule"]["id"] for n in skipped] == ["TRT004", "TRITON020"]
     assert all(n["level"] == "note" for n in notes)
     assert skipped[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
-        "tensorrt_llm/1/rank0.engine"
+        "examples/model_repo/tensorrt_llm/1/rank0.engine"
     )
     # A skip without a location gets none: its artifact may be what is missing.
     assert "locations" not in skipped[1]

@@ -10,13 +10,19 @@ One run, tool ``preflight``. Decisions:
   Titles, ``why`` and ``docs`` are not part of a result: pass them as
   ``rules={"TLLM003": {"title": ..., "why": ..., "docs": ...}}``.
 - ``results`` holds failures only; ``level`` maps error->error, warning->warning, info->note.
-- A location is ``artifactLocation`` (the repository-relative path, percent-encoded, with
-  ``uriBaseId: "%SRCROOT%"``) plus a ``region`` only when the line is known (SARIF regions
+- A location is ``artifactLocation`` (the path relative to the source root, percent-encoded,
+  with ``uriBaseId: "%SRCROOT%"``) plus a ``region`` only when the line is known (SARIF regions
   need ``startLine >= 1``). A failure without a location points at its subject: a model's
   ``config.pbtxt`` for a model, the subject's own path otherwise; a repository-wide failure
   without a location has none.
+- Paths in a RunResult are relative to the model repository; code scanning wants them relative
+  to the checkout. ``srcroot`` is the model repository's path inside the checkout: by default
+  the run's ``repo`` when that is a relative path without ``..`` (``preflight check
+  models/`` run from the checkout root gives ``models/<path>``), else nothing. Pass
+  ``srcroot=""`` to keep repository-relative paths.
 - ``partialFingerprints["ruleLocationMessageHash/v1"]`` is the SHA-256 of rule id, path and
-  message, so a finding keeps its identity across runs while the line moves.
+  message (the repository-relative path), so a finding keeps its identity across runs while
+  the line moves.
 - Skipped checks are not results: each becomes a note-level
   ``invocations[0].toolExecutionNotifications`` entry (with ``associatedRule``), as do the run
   notes. Passing checks appear only through ``rules``.
@@ -27,6 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from typing import Any, TextIO
 from urllib.parse import quote
@@ -53,20 +60,26 @@ def render(
     *,
     color: bool = False,
     rules: RuleMeta | None = None,
+    srcroot: str | None = None,
 ) -> None:
     """Write the SARIF log. ``color`` is accepted for a uniform signature and ignored."""
     del color
-    out.write(json.dumps(to_sarif(result, rules), indent=2))
+    out.write(json.dumps(to_sarif(result, rules, srcroot=srcroot), indent=2))
     out.write("\n")
 
 
-def to_sarif(result: RunResult, rules: RuleMeta | None = None) -> dict[str, Any]:
+def to_sarif(
+    result: RunResult, rules: RuleMeta | None = None, *, srcroot: str | None = None
+) -> dict[str, Any]:
     """The SARIF log as plain JSON data."""
     meta = rules or {}
+    prefix = default_srcroot(result.repo) if srcroot is None else _as_prefix(srcroot)
     descriptors, index = _rules(result.results, meta)
-    results = [_result(res, index[res.rule]) for res in result.results if res.status == Status.FAIL]
+    results = [
+        _result(res, index[res.rule], prefix) for res in result.results if res.status == Status.FAIL
+    ]
     notifications = [
-        _skip_notification(res, index[res.rule])
+        _skip_notification(res, index[res.rule], prefix)
         for res in result.results
         if res.status == Status.SKIP
     ]
@@ -108,6 +121,22 @@ def to_sarif(result: RunResult, rules: RuleMeta | None = None) -> dict[str, Any]
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
+def default_srcroot(repo: str) -> str:
+    """The repository's place in the checkout when ``repo`` is a plain relative path, else ''."""
+    path = repo.replace("\\", "/")
+    if path.startswith("/") or re.match(r"^[A-Za-z]:", path):
+        return ""
+    parts = [part for part in path.split("/") if part not in ("", ".")]
+    if ".." in parts:
+        return ""
+    return _as_prefix("/".join(parts))
+
+
+def _as_prefix(path: str) -> str:
+    path = path.replace("\\", "/").strip("/")
+    return f"{path}/" if path and path != "." else ""
+
+
 def fingerprint(rule: str, path: str, message: str) -> str:
     """Stable across runs: does not depend on line, column or order."""
     digest = hashlib.sha256("\0".join((rule, path, message)).encode("utf-8"))
@@ -141,7 +170,7 @@ def _rules(
     return descriptors, index
 
 
-def _result(res: Result, rule_index: int) -> dict[str, Any]:
+def _result(res: Result, rule_index: int, prefix: str) -> dict[str, Any]:
     location = _location_of(res)
     data: dict[str, Any] = {
         "ruleId": res.rule,
@@ -150,7 +179,7 @@ def _result(res: Result, rule_index: int) -> dict[str, Any]:
         "message": {"text": res.message or res.name},
     }
     if location is not None:
-        data["locations"] = [_physical(location)]
+        data["locations"] = [_physical(location, prefix)]
     data["partialFingerprints"] = {
         FINGERPRINT_KEY: fingerprint(res.rule, location.path if location else "", res.message)
     }
@@ -159,7 +188,7 @@ def _result(res: Result, rule_index: int) -> dict[str, Any]:
     return data
 
 
-def _skip_notification(res: Result, rule_index: int) -> dict[str, Any]:
+def _skip_notification(res: Result, rule_index: int, prefix: str) -> dict[str, Any]:
     data: dict[str, Any] = {
         "level": "note",
         "message": {"text": f"{res.rule} {res.name} skipped: {res.message}"},
@@ -167,7 +196,7 @@ def _skip_notification(res: Result, rule_index: int) -> dict[str, Any]:
     }
     # Only a real location: a skipped check's artifact may well be missing.
     if res.location is not None:
-        data["locations"] = [_physical(res.location)]
+        data["locations"] = [_physical(res.location, prefix)]
     return data
 
 
@@ -183,8 +212,9 @@ def _location_of(res: Result) -> Location | None:
     return Location(path=subject)
 
 
-def _physical(location: Location) -> dict[str, Any]:
-    path = location.path.replace("\\", "/")
+def _physical(location: Location, prefix: str) -> dict[str, Any]:
+    path = location.path.replace("\\", "/").lstrip("/")
+    path = prefix + path if path not in ("", ".") else (prefix.rstrip("/") or ".")
     physical: dict[str, Any] = {
         "artifactLocation": {"uri": quote(path, safe="/"), "uriBaseId": SRCROOT}
     }
