@@ -70,7 +70,9 @@ def _deployment(facts: Facts, kind: str, here: Location) -> Facts:
 
     out: Facts = {}
     key, flavor = (
-        ("target.trt_version", "trtllm") if kind == "trtllm-rank" else ("target.trt_version_plain", "plain")
+        ("target.trt_version", "trtllm")
+        if kind == "trtllm-rank"
+        else ("target.trt_version_plain", "plain")
     )
     deploy = facts.get(key)
     if deploy is not None:
@@ -82,7 +84,9 @@ def _deployment(facts: Facts, kind: str, here: Location) -> Facts:
     target_cc = facts.get("target.compute_capability")
     if cc_key is not None:
         out["deploy.compute_capability"] = Fact(cc_key.value, here)
-        out["deploy.gpu"] = Fact(f"GPUs of compute capability {cc_key.value} (cc_model_filenames)", here)
+        out["deploy.gpu"] = Fact(
+            f"GPUs of compute capability {cc_key.value} (cc_model_filenames)", here
+        )
     elif target_cc is not None:
         out["deploy.compute_capability"] = Fact(target_cc.value, here)
         out["deploy.gpu"] = Fact(f"the target {_value(facts, 'target.gpu')}", here)
@@ -90,7 +94,9 @@ def _deployment(facts: Facts, kind: str, here: Location) -> Facts:
     if isinstance(built, str):
         rows = releases_with_trt(built, flavor)
         label = "-trtllm-python-py3" if flavor == "trtllm" else "-py3"
-        shown = ", ".join(f"{r.triton}{label}" for r in rows) if rows else "none in the release table"
+        shown = (
+            ", ".join(f"{r.triton}{label}" for r in rows) if rows else "none in the release table"
+        )
         out["deploy.containers_with_engine_trt"] = Fact(shown, here)
     return out
 
@@ -98,7 +104,7 @@ def _deployment(facts: Facts, kind: str, here: Location) -> Facts:
 def _trtllm_subjects(
     repo: Path, model_dir: Path, model_facts: Facts, target: Facts, options: ScanOptions
 ) -> tuple[list[Subject], list[str]]:
-    from .sources import engine_config, trtllm_log
+    from .sources import backend_params, engine_config, trtllm_log
     from .target import gpu_for_cluster_key
 
     notes: list[str] = []
@@ -156,6 +162,7 @@ def _trtllm_subjects(
     if log_path is not None:
         notes.append(f"{name}: build log {_relative(log_path, repo)} ({log_how})")
     facts.update(trtllm_join.join(facts, gpu_for_cluster_key))
+    facts.update(backend_params.backend_facts(facts))
 
     subjects: list[Subject] = []
     world = _value(facts, "engine_config.world_size_effective")
@@ -217,7 +224,7 @@ def _plan_subjects(
 
 
 def scan(repo: Path, target: Facts, options: ScanOptions) -> Scan:
-    from .sources import triton_config, triton_layout
+    from .sources import backend_params, triton_config, triton_layout
 
     if not repo.exists():
         raise UsageError(f"{repo}: no such directory")
@@ -249,6 +256,7 @@ def scan(repo: Path, target: Facts, options: ScanOptions) -> Scan:
 
     for name, facts in model_facts.items():
         facts.update(cross.get(name, {}))
+        facts.update(backend_params.python_model_facts(facts, model_facts, repo, options.path_map))
         model_dir = repo / name
         with_target = {**facts, **target}
         subjects.append(Subject("triton-model", name, str(model_dir), with_target))
