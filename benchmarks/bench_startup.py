@@ -24,7 +24,13 @@ COMMANDS = {
     "preflight rules": [sys.executable, "-m", "preflight.cli", "rules"],
     "preflight check example": [sys.executable, "-m", "preflight.cli", "check", EXAMPLE],
     "preflight check example --format sarif": [
-        sys.executable, "-m", "preflight.cli", "check", EXAMPLE, "--format", "sarif",
+        sys.executable,
+        "-m",
+        "preflight.cli",
+        "check",
+        EXAMPLE,
+        "--format",
+        "sarif",
     ],
 }
 

@@ -18,7 +18,11 @@ EXAMPLE = ROOT / "examples" / "model_repo"
 
 def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "preflight.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=120
+        [sys.executable, "-m", "preflight.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
     )
 
 
@@ -53,9 +57,15 @@ def test_json_report_follows_the_contract(capsys: pytest.CaptureFixture[str]) ->
     assert summary["pass"] == sum(r["status"] == "pass" for r in report["results"])
 
 
-def test_a_broken_repo_exits_1_with_file_and_line(example: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_broken_repo_exits_1_with_file_and_line(
+    example: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     log = example / "tensorrt_llm" / "1" / "build.log"
-    log.write_text(log.read_text().replace("Set remove_input_padding to True.", "Set remove_input_padding to False."))
+    log.write_text(
+        log.read_text().replace(
+            "Set remove_input_padding to True.", "Set remove_input_padding to False."
+        )
+    )
     assert main(["check", str(example), "--format", "json"]) == 1
     report = json.loads(capsys.readouterr().out)
     [bad] = [r for r in report["results"] if r["rule"] == "TLLM003"]
@@ -77,7 +87,11 @@ def test_fail_on_warning(example: Path) -> None:
         'target: {gpu: RTX 4060 Ti, triton: "25.06"}\nrules:\n  TLLM003: {severity: warning}\n'
     )
     log = example / "tensorrt_llm" / "1" / "build.log"
-    log.write_text(log.read_text().replace("Set remove_input_padding to True.", "Set remove_input_padding to False."))
+    log.write_text(
+        log.read_text().replace(
+            "Set remove_input_padding to True.", "Set remove_input_padding to False."
+        )
+    )
     assert main(["check", str(example)]) == 0
     assert main(["check", str(example), "--fail-on", "warning"]) == 1
 
@@ -89,7 +103,10 @@ def test_fail_on_warning(example: Path) -> None:
         (["check", str(EXAMPLE), "--bogus-flag"], "unrecognized arguments: --bogus-flag"),
         (["check", str(EXAMPLE), "--target-gpu", "RTX 9999 Ultra"], "RTX 9999 Ultra"),
         (["check", str(EXAMPLE), "--triton-version", "banana"], "banana"),
-        (["check", str(EXAMPLE), "--build-log", "/nonexistent.log"], "/nonexistent.log: build log not found"),
+        (
+            ["check", str(EXAMPLE), "--build-log", "/nonexistent.log"],
+            "/nonexistent.log: build log not found",
+        ),
         (["explain", "TLLM999"], "no rule 'TLLM999'"),
         (["facts"], "give at least one of"),
     ],
@@ -111,14 +128,19 @@ def test_a_file_as_repo_exits_2(tmp_path: Path) -> None:
 
 
 def test_invalid_config_exits_2_with_line(example: Path) -> None:
-    (example / ".preflight.yaml").write_text("target:\n  gpu: L4\n  tritn: '25.06'\nrules:\n  TLLM002: {options: {dtyp: x}}\n")
+    (example / ".preflight.yaml").write_text(
+        "target:\n  gpu: L4\n  tritn: '25.06'\nrules:\n  TLLM002: {options: {dtyp: x}}\n"
+    )
     proc = run("check", str(example))
     assert proc.returncode == 2
     assert ".preflight.yaml:3:3: $.target.tritn: unknown key" in proc.stderr
     (example / ".preflight.yaml").write_text("rules:\n  TLLM002: {options: {dtyp: x}}\n")
     proc = run("check", str(example))
     assert proc.returncode == 2
-    assert ".preflight.yaml:2:23: $.rules.TLLM002.options.dtyp: unknown option; this rule has: dtype" in proc.stderr
+    assert (
+        ".preflight.yaml:2:23: $.rules.TLLM002.options.dtyp: unknown option; this rule has: dtype"
+        in proc.stderr
+    )
 
 
 def test_rule_options_from_the_config(example: Path) -> None:
@@ -157,7 +179,9 @@ def test_user_rules_run_beside_builtin_ones(tmp_path: Path) -> None:
         "applies-to: trtllm-model\nexpect: {fact: engine_config.build_config.max_batch_size, op: lte, value: 4}\n"
         "message: '{subject}: max_batch_size {actual} > {expected}'\nremediation: Rebuild.\ndocs: https://x.invalid\n"
     )
-    proc = run("check", str(EXAMPLE), "--rules", str(rules), "--format", "json", "--fail-on", "warning")
+    proc = run(
+        "check", str(EXAMPLE), "--rules", str(rules), "--format", "json", "--fail-on", "warning"
+    )
     assert proc.returncode == 1
     [res] = [r for r in json.loads(proc.stdout)["results"] if r["rule"] == "TLLM950"]
     assert res["message"] == "tensorrt_llm: max_batch_size 8 > 4"

@@ -53,7 +53,9 @@ def test_value_from_another_fact_and_from_an_option() -> None:
     r = rule(one("a", "equals", {"fact": "b"}))
     assert evaluate_rule(r, subject(a=1, b=1))[0].status is Status.PASS
     assert evaluate_rule(r, subject(a=1, b=2))[0].status is Status.FAIL
-    missing_other = evaluate_rule(rule(one("a", "equals", {"fact": "b"}), if_missing="skip"), subject(a=1))
+    missing_other = evaluate_rule(
+        rule(one("a", "equals", {"fact": "b"}), if_missing="skip"), subject(a=1)
+    )
     assert missing_other[0].status is Status.SKIP
     r = rule(one("a", "equals", {"option": "dtype"}), options={"dtype": "float16"})
     assert evaluate_rule(r, subject(a="float16"))[0].status is Status.PASS

@@ -60,7 +60,12 @@ def test_matches_is_a_regex_search_on_strings() -> None:
 
 @pytest.mark.parametrize(
     ("text", "parts"),
-    [("10.10.0.31", (10, 10, 0, 31)), ("0.17.0.post1", (0, 17, 0)), ("v1.2.0rc2", (1, 2, 0)), ("8.6", (8, 6))],
+    [
+        ("10.10.0.31", (10, 10, 0, 31)),
+        ("0.17.0.post1", (0, 17, 0)),
+        ("v1.2.0rc2", (1, 2, 0)),
+        ("8.6", (8, 6)),
+    ],
 )
 def test_parse_version(text: str, parts: tuple[int, ...]) -> None:
     assert parse_version(text) == parts

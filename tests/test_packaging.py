@@ -18,7 +18,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     build = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     if build.returncode != 0:
         pytest.fail(f"building the wheel failed: {build.stderr[-2000:]}")
@@ -29,8 +31,20 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert "preflight/data/gpus.yaml" in names
     site = out / "site"
     install = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],
-        capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(site),
+            str(wheel),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert install.returncode == 0, install.stderr
     return site
@@ -39,18 +53,29 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def run_installed(site: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(site)}
     return subprocess.run(
-        [sys.executable, "-m", "preflight.cli", *args], capture_output=True, text=True, env=env,
-        cwd=site.parent, timeout=120,
+        [sys.executable, "-m", "preflight.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=site.parent,
+        timeout=120,
     )
 
 
 def test_wheel_carries_and_finds_the_rules(installed: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(installed)}
     probe = subprocess.run(
-        [sys.executable, "-c",
-         "import preflight; from preflight.rules.loader import builtin_rules_dir; "
-         "print(preflight.__file__); print(builtin_rules_dir())"],
-        capture_output=True, text=True, env=env, cwd=installed.parent, timeout=60,
+        [
+            sys.executable,
+            "-c",
+            "import preflight; from preflight.rules.loader import builtin_rules_dir; "
+            "print(preflight.__file__); print(builtin_rules_dir())",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=installed.parent,
+        timeout=60,
     )
     module_file, rules_dir = probe.stdout.split()
     assert module_file.startswith(str(installed))

@@ -27,7 +27,9 @@ def make_repo(tmp_path: Path, plan: Path, *, extra: str = "", filename: str = "m
     return repo
 
 
-def results(repo: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[dict[str, object]]]:
+def results(
+    repo: Path, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, list[dict[str, object]]]:
     status = main(["check", str(repo), "--format", "json", *args])
     return status, json.loads(capsys.readouterr().out)["results"]
 
@@ -39,7 +41,9 @@ def by_rule(found: list[dict[str, object]], rule: str) -> list[dict[str, object]
 def test_plain_plan_from_another_tensorrt_fails_naming_both(
     shared: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    plan = shared / "fixtures" / "engines" / "Mycoearthdome_camera_model.engine"  # TRT 10.15.1.29, sm_86
+    plan = (
+        shared / "fixtures" / "engines" / "Mycoearthdome_camera_model.engine"
+    )  # TRT 10.15.1.29, sm_86
     repo = make_repo(tmp_path, plan)
     status, found = results(repo, capsys, "--triton-version", "25.06", "--target-gpu", "RTX 3060")
     assert status == 1
@@ -56,7 +60,7 @@ def test_plain_plan_on_its_own_tensorrt_and_gpu_passes(
 ) -> None:
     plan = shared / "fixtures" / "engines" / "nttrung2406_COVID19_model.trt"  # TRT 10.3.0.26, T4
     repo = make_repo(tmp_path, plan)
-    status, found = results(repo, capsys, "--trt-version", "10.3.0.26", "--target-gpu", "T4")
+    _, found = results(repo, capsys, "--trt-version", "10.3.0.26", "--target-gpu", "T4")
     engine_results = by_rule(found, "TRT001") + by_rule(found, "TRT002") + by_rule(found, "TRT003")
     assert [r["status"] for r in engine_results] == ["pass", "pass", "pass"]
 
@@ -66,7 +70,9 @@ def test_cc_model_filenames_are_each_checked(
 ) -> None:
     engines = shared / "fixtures" / "engines"
     extra = 'cc_model_filenames { key: "7.5" value: "t4.plan" }\ncc_model_filenames { key: "8.6" value: "a.plan" }'
-    repo = make_repo(tmp_path, engines / "nttrung2406_COVID19_model.trt", extra=extra, filename="t4.plan")
+    repo = make_repo(
+        tmp_path, engines / "nttrung2406_COVID19_model.trt", extra=extra, filename="t4.plan"
+    )
     shutil.copy(engines / "Mycoearthdome_camera_model.engine", repo / "detector" / "1" / "a.plan")
     status, found = results(repo, capsys, "--trt-version", "10.3.0.26", "--target-gpu", "T4")
     trt = {r["location"]["path"]: r["status"] for r in by_rule(found, "TRT002")}  # type: ignore[index]
@@ -81,8 +87,10 @@ def test_cc_model_filename_built_for_another_gpu_fails(
 ) -> None:
     engines = shared / "fixtures" / "engines"
     extra = 'cc_model_filenames { key: "8.0" value: "a100.plan" }'
-    repo = make_repo(tmp_path, engines / "nttrung2406_COVID19_model.trt", extra=extra, filename="a100.plan")
-    status, found = results(repo, capsys, "--trt-version", "10.3.0.26", "--target-gpu", "A100")
+    repo = make_repo(
+        tmp_path, engines / "nttrung2406_COVID19_model.trt", extra=extra, filename="a100.plan"
+    )
+    _, found = results(repo, capsys, "--trt-version", "10.3.0.26", "--target-gpu", "A100")
     [gpu] = by_rule(found, "TRT003")
     assert gpu["status"] == "fail" and "compute capability 7.5" in str(gpu["message"])
     assert "8.0 (cc_model_filenames)" in str(gpu["message"])

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import triton_server
 from rule_cases import RULE_FIXTURES, build_repo, fixture_folders, run_check
 
 from preflight.rules.loader import builtin_rules_dir, load_rules
@@ -12,10 +15,28 @@ from preflight.rules.loader import builtin_rules_dir, load_rules
 CASES = fixture_folders()
 
 
-@pytest.mark.parametrize(("rule_id", "kind", "folder"), CASES, ids=[f"{r}-{k}" for r, k, _ in CASES])
+@contextlib.contextmanager
+def live_server(repo: Path, workdir: Path) -> Iterator[str]:
+    """A real tritonserver over ``repo`` with every model loaded; yields its HTTP URL."""
+    reason = triton_server.skip_reason()
+    if reason:
+        pytest.skip(reason)
+    with triton_server.TritonServer([repo], workdir / "server") as server:
+        for model in sorted(p.name for p in repo.iterdir() if (p / "config.pbtxt").is_file()):
+            server.load(model)
+        yield f"http://{triton_server.HOST}:{server.http_port}"
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "kind", "folder"), CASES, ids=[f"{r}-{k}" for r, k, _ in CASES]
+)
 def test_rule_fixture(rule_id: str, kind: str, folder: Path, tmp_path: Path) -> None:
     repo, case = build_repo(folder, tmp_path)
-    status, report, stderr = run_check(repo, list(case.get("args") or []), tmp_path)
+    args = list(case.get("args") or [])
+    with contextlib.ExitStack() as stack:
+        if case.get("server"):
+            args += ["--server", stack.enter_context(live_server(repo, tmp_path))]
+        status, report, stderr = run_check(repo, args, tmp_path)
     assert status in (0, 1), f"preflight stopped with {status}: {stderr}"
     mine = [r for r in report["results"] if r["rule"] == rule_id]
     assert mine, f"{rule_id} produced no result on its {kind} fixture"

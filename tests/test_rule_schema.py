@@ -37,7 +37,9 @@ def test_ok_examples_load(path: Path, tmp_path: Path) -> None:
     assert len(load_rules([(tmp_path, True)])) == 1
 
 
-@pytest.mark.parametrize("path", sorted((SCHEMA_CASES / "fail").glob("*.yaml")), ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", sorted((SCHEMA_CASES / "fail").glob("*.yaml")), ids=lambda p: p.name
+)
 def test_fail_examples_give_golden_errors(path: Path, tmp_path: Path) -> None:
     (tmp_path / path.name).write_text(path.read_text())
     with pytest.raises(UsageError) as info:

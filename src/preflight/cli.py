@@ -25,7 +25,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="preflight", description="Validate Triton model repositories before deployment.")
+    p = _Parser(
+        prog="preflight", description="Validate Triton model repositories before deployment."
+    )
     p.add_argument("--version", action="version", version=f"preflight {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -41,13 +43,28 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--output", type=Path, metavar="FILE")
     c.add_argument("--fail-on", choices=("error", "warning", "info"))
     c.add_argument("--config", type=Path, metavar="FILE")
-    c.add_argument("--rules", type=Path, action="append", default=[], metavar="DIR",
-                   help="also load the rule files in DIR (repeatable)")
-    c.add_argument("--path-map", action="append", default=[], metavar="FROM=TO",
-                   help="map a path written in a config (e.g. in the container) to one on disk")
+    c.add_argument(
+        "--rules",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="also load the rule files in DIR (repeatable)",
+    )
+    c.add_argument(
+        "--path-map",
+        action="append",
+        default=[],
+        metavar="FROM=TO",
+        help="map a path written in a config (e.g. in the container) to one on disk",
+    )
     c.add_argument("--deserialize", action="store_true", default=None)
-    c.add_argument("--require-deserialize", action="store_true", default=None,
-                   help="with --deserialize: a skipped deserialization fails")
+    c.add_argument(
+        "--require-deserialize",
+        action="store_true",
+        default=None,
+        help="with --deserialize: a skipped deserialization fails",
+    )
     c.add_argument("--server", metavar="URL")
     c.add_argument("--verbose", "-v", action="store_true", help="list passing results too")
     c.add_argument("--color", choices=("auto", "always", "never"), default="auto")
@@ -87,7 +104,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return status
     except UsageError as exc:
         for line in exc.lines:
-            print(f"preflight: {line}" if not line.startswith("preflight") else line, file=sys.stderr)
+            print(
+                f"preflight: {line}" if not line.startswith("preflight") else line, file=sys.stderr
+            )
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("preflight: interrupted", file=sys.stderr)

@@ -140,9 +140,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.server:
         from .server import server_subject
 
-        subjects.append(
-            server_subject(args.server, repo, [s for s in subjects if s.kind == "triton-model"])
-        )
+        models = [s for s in subjects if s.kind == "triton-model"]
+        subjects.append(server_subject(args.server, repo, models))
     results = [_relocate(r, repo) for r in evaluate(rules, subjects, cfg.rules)]
     run = RunResult(
         preflight_version=__version__,
@@ -206,10 +205,7 @@ def cmd_facts(args: argparse.Namespace) -> int:
         from .repo import ScanOptions, scan
 
         result = scan(args.repo, {}, ScanOptions())
-        tree["repo"] = {
-            s.name if s.kind != "trt-engine" else s.name: {"kind": s.kind, **to_tree(_own(s.facts))}
-            for s in result.subjects
-        }
+        tree["repo"] = {f"{s.kind}:{s.name}": to_tree(_own(s.facts)) for s in result.subjects}
     if args.format == "json":
         json.dump(tree, sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")

@@ -70,14 +70,21 @@ def load(path: Path) -> Config:
     errors: list[str] = []
     for key in data:
         if key not in _TOP_KEYS:
-            errors.append(doc.error([key], f"unknown key; expected one of {', '.join(sorted(_TOP_KEYS))}"))
+            errors.append(
+                doc.error([key], f"unknown key; expected one of {', '.join(sorted(_TOP_KEYS))}")
+            )
     try:
         target = data.get("target") or {}
         if not isinstance(target, dict):
             raise UsageError(doc.error(["target"], "expected a mapping"))
         for key, value in target.items():
             if key not in _TARGET_KEYS:
-                errors.append(doc.error(["target", key], f"unknown key; expected one of {', '.join(sorted(_TARGET_KEYS))}"))
+                errors.append(
+                    doc.error(
+                        ["target", key],
+                        f"unknown key; expected one of {', '.join(sorted(_TARGET_KEYS))}",
+                    )
+                )
             elif key == "gpu_count":
                 if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                     errors.append(doc.error(["target", key], "expected a positive whole number"))
@@ -105,18 +112,26 @@ def load(path: Path) -> Config:
             cfg.path_map.append((str(src), _str(doc, ["path-map", src], dst)))
         rules = data.get("rules") or {}
         if not isinstance(rules, dict):
-            raise UsageError(doc.error(["rules"], "expected a mapping of rule id or name to settings"))
+            raise UsageError(
+                doc.error(["rules"], "expected a mapping of rule id or name to settings")
+            )
         for rule_id, raw in rules.items():
             where: list[str | int] = ["rules", rule_id]
             if raw is False:
                 cfg.rules[str(rule_id)] = RuleSettings(enabled=False)
                 continue
             if not isinstance(raw, dict):
-                errors.append(doc.error(where, "expected a mapping with enabled, severity or options"))
+                errors.append(
+                    doc.error(where, "expected a mapping with enabled, severity or options")
+                )
                 continue
             for key in raw:
                 if key not in _RULE_KEYS:
-                    errors.append(doc.error([*where, key], "unknown key; expected enabled, severity or options"))
+                    errors.append(
+                        doc.error(
+                            [*where, key], "unknown key; expected enabled, severity or options"
+                        )
+                    )
             severity = raw.get("severity")
             if severity is not None and severity not in ("error", "warning", "info"):
                 errors.append(doc.error([*where, "severity"], "expected error, warning or info"))
@@ -155,7 +170,10 @@ def check_rule_settings(cfg: Config, known: dict[str, set[str]]) -> None:
             if option not in known[rule_id]:
                 choices = ", ".join(sorted(known[rule_id])) or "none"
                 errors.append(
-                    doc.error(["rules", rule_id, "options", option], f"unknown option; this rule has: {choices}")
+                    doc.error(
+                        ["rules", rule_id, "options", option],
+                        f"unknown option; this rule has: {choices}",
+                    )
                 )
     if errors:
         raise UsageError(*errors)

@@ -12,20 +12,13 @@ ENGINE_DIR_PARAMETERS = ("gpt_model_path", "engine_dir", "encoder_model_path", "
 _PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
 
 
-def model_dirs(repo: Path) -> list[Path]:
-    """Every folder Triton would try to load as a model (hidden ones included: rules flag them)."""
-    return sorted(p for p in repo.iterdir() if p.is_dir())
-
-
 def version_dirs(model_dir: Path) -> list[Path]:
     """Numeric version folders, highest last."""
     found = [p for p in model_dir.iterdir() if p.is_dir() and p.name.isdigit()]
     return sorted(found, key=lambda p: int(p.name))
 
 
-def map_path(
-    value: str, repo: Path, path_map: list[tuple[str, str]]
-) -> tuple[Path | None, str]:
+def map_path(value: str, repo: Path, path_map: list[tuple[str, str]]) -> tuple[Path | None, str]:
     """Resolve a path written in a config (often a path inside the serving container).
 
     Order: an explicit ``FROM=TO`` mapping; the path itself when it exists (relative paths

@@ -106,11 +106,12 @@ class _Formatter(string.Formatter):
         if isinstance(key, str) and key in self._context:
             return self._context[key]
         if isinstance(key, str):
-            return getattr(self._facts, key)
+            found: Any = getattr(self._facts, key)
+            return found
         return UNKNOWN
 
     def format_field(self, value: Any, format_spec: str) -> str:
-        return super().format_field(_display(value), format_spec)
+        return str(super().format_field(_display(value), format_spec))
 
 
 def render(template: str, context: dict[str, Any], facts: Mapping[str, Any]) -> str:

@@ -65,7 +65,7 @@ def _engine_subject(
 
 
 def _deployment(facts: Facts, kind: str, here: Location) -> Facts:
-    """`deploy.*`: the TensorRT that will load this engine, and containers that ship the engine's."""
+    """`deploy.*`: the TensorRT and GPU that will load this engine; containers with its TensorRT."""
     from .target import releases_with_trt
 
     out: Facts = {}
@@ -231,7 +231,7 @@ def scan(repo: Path, target: Facts, options: ScanOptions) -> Scan:
     if not repo.is_dir():
         raise UsageError(f"{repo}: not a directory (preflight check takes a model repository)")
     try:
-        dirs = discovery.model_dirs(repo)
+        dirs = list(triton_layout.model_dirs(repo))
     except OSError as exc:
         raise UsageError(f"{repo}: cannot read the repository: {exc.strerror}") from None
 

@@ -94,7 +94,9 @@ def rank_facts(world_size: int, engines: dict[int, Facts], engine_dir: str, fact
         if size is not None and size.value == 0:
             empty.append({"path": path, "text": f"{name} is empty (0 bytes)"})
         if logged is not None and rank not in logged:
-            unlogged.append({"path": path, "text": f"{name}: the build log does not show it serialized"})
+            unlogged.append(
+                {"path": path, "text": f"{name}: the build log does not show it serialized"}
+            )
     out: Facts = {
         "engines.world_size": Fact(world_size, where),
         "engines.missing_ranks": Fact(missing, where),

@@ -36,10 +36,13 @@ class Document:
                         nxt = vnode
                         best = (knode.start_mark.line + 1, knode.start_mark.column + 1)
                         break
-            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
-                if 0 <= key < len(node.value):
-                    nxt = node.value[key]
-                    best = (nxt.start_mark.line + 1, nxt.start_mark.column + 1)
+            elif (
+                isinstance(node, yaml.SequenceNode)
+                and isinstance(key, int)
+                and 0 <= key < len(node.value)
+            ):
+                nxt = node.value[key]
+                best = (nxt.start_mark.line + 1, nxt.start_mark.column + 1)
             if nxt is None:
                 break
             node = nxt

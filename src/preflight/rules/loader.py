@@ -19,7 +19,7 @@ from ..errors import UsageError
 from ..model import Condition, Expectation, Rule, Severity
 from ..operators import UNARY
 
-SUBJECT_KINDS = ("repo", "triton-model", "trtllm-model", "trt-engine")
+SUBJECT_KINDS = ("repo", "triton-model", "trtllm-model", "trt-engine", "server")
 
 
 def builtin_rules_dir() -> Path:
@@ -46,7 +46,9 @@ def _leaves(err: Any) -> Iterator[Any]:
     if err.validator == "oneOf" and err.context:
         instance = err.instance if isinstance(err.instance, dict) else {}
         branch = 1 if "all" in instance else 2 if "any" in instance else 0
-        chosen = [e for e in err.context if e.relative_schema_path and e.relative_schema_path[0] == branch]
+        chosen = [
+            e for e in err.context if e.relative_schema_path and e.relative_schema_path[0] == branch
+        ]
         for sub in chosen or err.context:
             yield from _leaves(sub)
         return
@@ -123,7 +125,9 @@ def _semantic_errors(doc: yamlmarks.Document) -> list[str]:
             if isinstance(value, dict):
                 if set(value) not in ({"fact"}, {"option"}):
                     errors.append(
-                        doc.error([*where, "value"], "a mapping value is {fact: key} or {option: name}")
+                        doc.error(
+                            [*where, "value"], "a mapping value is {fact: key} or {option: name}"
+                        )
                     )
                 elif "option" in value and value["option"] not in options:
                     errors.append(
