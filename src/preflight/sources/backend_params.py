@@ -13,7 +13,9 @@ not something written here.
 Facts of a ``tensorrt_llm`` model (:func:`backend_facts`):
 
 - ``backend.gpt_model_type``: the raw ``gpt_model_type`` string, or None when the parameter is
-  absent; ``backend.batching_mode``: ``inflight`` / ``static`` for the accepted values.
+  absent; ``backend.batching_mode``: ``inflight`` / ``static`` for the accepted values;
+  ``backend.static_batching_target_version``: for static batching, ``target.trtllm_version``
+  placed at the parameter.
 - ``backend.ifb_requirements_unmet``: for inflight batching, one item per build setting the
   runtime needs and the engine lacks (GPT attention plugin, packed input, paged KV cache; for
   recurrent models the mamba_conv1d plugin, packed input, paged state), each at its source.
@@ -24,13 +26,14 @@ Facts of a ``tensorrt_llm`` model (:func:`backend_facts`):
   groups whose size does not give the engine's world size; present when either is set.
 - ``backend.kv_cache_free_gpu_mem_fraction`` (float) and ``..._parses`` (bool).
 - ``backend.enable_kv_cache_reuse`` (bool, when it parses).
-- ``backend.encoder_decoder`` (bool), ``backend.cross_kv_cache_fraction_set`` (bool),
-  ``backend.cross_kv_cache_fraction`` (float, when it parses).
+- ``backend.encoder_decoder`` (bool), ``backend.cross_kv_cache_fraction_set`` (bool: the
+  parameter gives a number), ``backend.cross_kv_cache_fraction`` (float, when it parses).
 - ``backend.decoding_mode``, ``backend.decoding_mode_speculative`` (bool),
   ``backend.decoding_mode_enum`` (the engine's ``speculative_decoding_mode`` value that mode
   needs) and ``backend.engine_speculative_mode`` (the engine's value as a name).
 - ``backend.engine_config_missing_keys``: keys of a new-layout ``config.json`` that the C++
-  runtime reads with ``.at()`` and the file lacks.
+  runtime reads with ``.at()`` and the file lacks, each at the first line of the object that
+  should hold it.
 
 Facts of a Python model (:func:`python_model_facts`): ``backend.tokenizer_dir*`` for the
 pre/postprocessing models, ``backend.bls_target*`` for a BLS model naming its LLM.
@@ -190,6 +193,10 @@ def _batching(facts: Facts, out: Facts) -> None:
     if mode is None:
         return
     out["backend.batching_mode"] = Fact(mode, param.location)
+    serving = _value(facts, "target.trtllm_version")
+    if mode == "static" and isinstance(serving, str):
+        # the serving release, shown where the fix goes: the gpt_model_type parameter
+        out["backend.static_batching_target_version"] = Fact(serving, param.location)
     if mode == "inflight":
         unmet = _ifb_unmet(facts)
         if unmet is not None:
@@ -202,27 +209,22 @@ def _ifb_unmet(facts: Facts) -> list[dict[str, Any]] | None:
     plugin_key = "trtllm.mamba_conv1d_plugin" if recurrent else "trtllm.gpt_attention_plugin"
     plugin_name = "mamba_conv1d_plugin" if recurrent else "gpt_attention_plugin"
     paged_key = "trtllm.paged_state" if recurrent else "trtllm.kv_cache_paged"
-    checks = (
-        (plugin_key, lambda v: v is not None and v is not False, f"{plugin_name} is disabled"),
-        (
-            "trtllm.remove_input_padding",
-            lambda v: v is True,
-            "remove_input_padding is off (packed input is required)",
-        ),
-        (
-            paged_key,
-            lambda v: v is True,
-            "paged_state is off" if recurrent else "the KV cache is not paged",
-        ),
+    paged_text = "paged_state is off" if recurrent else "the KV cache is not paged"
+    checks: tuple[tuple[str, bool, str], ...] = (
+        (plugin_key, False, f"{plugin_name} is disabled"),
+        ("trtllm.remove_input_padding", True, "remove_input_padding is off (packed input)"),
+        (paged_key, True, paged_text),
     )
     known = False
     unmet: list[dict[str, Any]] = []
-    for key, good, text in checks:
+    for key, flag, text in checks:
         fact = facts.get(key)
         if fact is None:
             continue
         known = True
-        if not good(fact.value):
+        # a flag must be exactly true; a plugin is on unless None/false (join maps "disable")
+        good = fact.value is True if flag else fact.value not in (None, False)
+        if not good:
             unmet.append(_item(fact, text))
     return unmet if known else None
 
@@ -256,11 +258,11 @@ def _world_size(facts: Facts, out: Facts) -> None:
         for group in _groups(devices.value):
             count = len(group) * (nodes or 1)
             if count != world:
-                where = f" x num_nodes {nodes}" if nodes else " on one node"
+                per = f" x num_nodes {nodes}" if nodes else " on one node"
                 device_problems.append(
                     _item(
                         devices,
-                        f"gpu_device_ids '{','.join(group)}' gives {len(group)} GPU(s){where} = "
+                        f"gpu_device_ids '{','.join(group)}' gives {len(group)} GPU(s){per} = "
                         f"{count}, but the engine's world size is {world} ({sizes})",
                     )
                 )
@@ -275,9 +277,10 @@ def _world_size(facts: Facts, out: Facts) -> None:
                         f"the engine's world size is {world} ({sizes})",
                     )
                 )
-    where = (devices or participants).location if (devices or participants) else None
-    out["backend.device_id_problems"] = Fact(device_problems, where)
-    out["backend.participant_id_problems"] = Fact(participant_problems, where)
+    anchor = devices if devices is not None else participants
+    location = anchor.location if anchor is not None else None
+    out["backend.device_id_problems"] = Fact(device_problems, location)
+    out["backend.participant_id_problems"] = Fact(participant_problems, location)
 
 
 def _mapping_text(facts: Facts) -> str:
@@ -318,8 +321,9 @@ def _cross_attention(facts: Facts, out: Facts) -> None:
         where = encoder.location if encoder is not None else _config_location(facts)
         out["backend.cross_kv_cache_fraction_set"] = Fact(False, where)
     elif cross is not None:
-        out["backend.cross_kv_cache_fraction_set"] = Fact(True, cross.location)
+        # a value that does not parse is dropped by the backend with a warning: as good as unset
         number = _parse_float(cross.value)
+        out["backend.cross_kv_cache_fraction_set"] = Fact(number is not None, cross.location)
         if number is not None:
             out["backend.cross_kv_cache_fraction"] = Fact(number, cross.location)
 
@@ -356,7 +360,7 @@ def _required_keys(facts: Facts, out: Facts) -> None:
     where = keys_fact.location
     missing = [
         _item(
-            keys_fact,
+            _near(facts, key) or keys_fact,
             f"config.json has no '{key}': the runtime fails with "
             f"\"[json.exception.out_of_range.403] key '{key.rsplit('.', 1)[-1]}' not found\"",
         )
@@ -364,6 +368,32 @@ def _required_keys(facts: Facts, out: Facts) -> None:
         if key not in present
     ]
     out["backend.engine_config_missing_keys"] = Fact(missing, where)
+
+
+_NEIGHBOURS = (
+    ("build_config.plugin_config.", ("engine_config.plugin_config.",)),
+    ("pretrained_config.mapping.", ("engine_config.mapping.",)),
+    ("build_config.", ("engine_config.build_config.", "engine_config.plugin_config.")),
+    (
+        "pretrained_config.",
+        ("engine_config.architecture", "engine_config.dtype", "engine_config.mapping."),
+    ),
+)
+
+
+def _near(facts: Facts, key: str) -> Fact | None:
+    """The first fact read from the object that should hold ``key``: where to look for it."""
+    for prefix, fact_prefixes in _NEIGHBOURS:
+        if not key.startswith(prefix):
+            continue
+        best: Fact | None = None
+        best_line = 0
+        for name, found in facts.items():
+            line = found.location.line if found.location is not None else None
+            if name.startswith(fact_prefixes) and line and (best is None or line < best_line):
+                best, best_line = found, line
+        return best
+    return None
 
 
 def python_model_facts(
