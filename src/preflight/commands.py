@@ -148,7 +148,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         repo=str(repo),
         target=target,
         results=tuple(results),
-        notes=tuple(notes + result_scan.notes),
+        notes=tuple((notes if args.verbose else []) + result_scan.notes),
     )
     fail_on = Severity(args.fail_on or cfg.fail_on or "error")
     out = open_output_for(args.output)
@@ -157,6 +157,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         if args.format == "text":
             color = args.color == "always" or (args.color == "auto" and out.isatty())
             render(run, out, color=color, verbose=args.verbose)
+        elif args.format == "sarif":
+            meta = {r.id: {"title": r.title, "why": r.why, "docs": r.docs} for r in rules}
+            render(run, out, rules=meta)
         else:
             render(run, out)
     finally:
