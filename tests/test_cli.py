@@ -84,7 +84,7 @@ def test_cli_target_overrides_the_config_file(capsys: pytest.CaptureFixture[str]
 
 def test_fail_on_warning(example: Path) -> None:
     (example / ".preflight.yaml").write_text(
-        'target: {gpu: RTX 4060 Ti, triton: "25.06"}\nrules:\n  TLLM003: {severity: warning}\n'
+        'target: {gpu: RTX 4060 Ti, triton: "25.06"}\nrules:\n  TLLM003: {severity: warning}\n  TLLM101: {severity: warning}\n'
     )
     log = example / "tensorrt_llm" / "1" / "build.log"
     log.write_text(
