@@ -222,3 +222,27 @@ def test_text_output_has_no_colour_when_piped() -> None:
     assert proc.returncode == 1
     assert "\x1b[" not in proc.stdout
     assert "TLLM004" in proc.stdout
+
+
+def test_installed_tensorrt_is_the_deployment_version_when_none_is_given(tmp_path: Path) -> None:
+    """Inside a serving container the installed tensorrt package decides (read from metadata)."""
+    site = tmp_path / "site"
+    dist = site / "tensorrt-10.9.0.34.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: tensorrt\nVersion: 10.9.0.34\n")
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLE, repo)
+    (repo / ".preflight.yaml").write_text("target: {gpu: RTX 4060 Ti}\n")
+    env = {**__import__("os").environ, "PYTHONPATH": str(site)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "preflight.cli", "check", str(repo), "--format", "json", "-v"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    report = json.loads(proc.stdout)
+    assert report["target"]["trt_version"] == "10.9.0.34"
+    [res] = [r for r in report["results"] if r["rule"] == "TRT002"]
+    assert res["status"] == "fail"
+    assert "(the installed tensorrt package 10.9.0.34)" in res["message"]

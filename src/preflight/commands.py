@@ -39,6 +39,10 @@ def _target(args: argparse.Namespace, settings: dict[str, Any]) -> tuple[Target,
     trt = args.trt_version or settings.get("trt")
     trtllm = args.trtllm_version or settings.get("trtllm")
     gpu_count = args.gpu_count or settings.get("gpu_count")
+    installed_trt = None
+    if trt is None and triton is None:
+        installed_trt = _installed_tensorrt()
+        trt = installed_trt
     origins = {
         key: (f"--{flag}" if getattr(args, attr) else f".preflight.yaml target.{key}")
         for key, flag, attr in (
@@ -49,6 +53,8 @@ def _target(args: argparse.Namespace, settings: dict[str, Any]) -> tuple[Target,
             ("gpu_count", "gpu-count", "gpu_count"),
         )
     }
+    if installed_trt is not None:
+        origins["trt"] = f"the installed tensorrt package {installed_trt}"
     try:
         gpu = None
         if gpu_spec:
@@ -79,6 +85,22 @@ def _target(args: argparse.Namespace, settings: dict[str, Any]) -> tuple[Target,
         if key in sources and f"target.{key}" in values
     ]
     return target, facts, notes
+
+
+def _installed_tensorrt() -> str | None:
+    """Inside a serving container, the TensorRT that will load the engines: its package version.
+
+    Read from the package metadata, without importing TensorRT (the lean runtime does not count:
+    it loads only version-compatible plans).
+    """
+    from importlib import metadata
+
+    for dist in ("tensorrt", "tensorrt-cu12", "tensorrt-cu13"):
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    return None
 
 
 def _relocate(result: Result, repo: Path) -> Result:
