@@ -134,6 +134,14 @@ def test_inflight_requirements_recurrent_use_mamba_and_paged_state() -> None:
     assert [u["text"] for u in unmet] == ["paged_state is off"]
 
 
+def test_inflight_requirements_leave_packed_input_to_its_own_rule() -> None:
+    facts = _params(gpt_model_type="inflight_fused_batching")
+    facts["trtllm.gpt_attention_plugin"] = fact("float16", "/e/build.log", 3)
+    facts["trtllm.remove_input_padding"] = fact(False, "/e/build.log", 17)
+    facts["trtllm.kv_cache_paged"] = fact(True, "/e/config.json", 72)
+    assert backend_facts(facts)["backend.ifb_requirements_unmet"].value == []
+
+
 def test_inflight_requirements_unknown_without_engine_facts() -> None:
     out = backend_facts(_params(gpt_model_type="inflight_batching"))
     assert "backend.ifb_requirements_unmet" not in out

@@ -17,8 +17,9 @@ Facts of a ``tensorrt_llm`` model (:func:`backend_facts`):
   ``backend.static_batching_target_version``: for static batching, ``target.trtllm_version``
   placed at the parameter.
 - ``backend.ifb_requirements_unmet``: for inflight batching, one item per build setting the
-  runtime needs and the engine lacks (GPT attention plugin, packed input, paged KV cache; for
-  recurrent models the mamba_conv1d plugin, packed input, paged state), each at its source.
+  runtime needs and the engine lacks (GPT attention plugin and paged KV cache; for recurrent
+  models the mamba_conv1d plugin and paged state), each at its source. Packed input
+  (remove_input_padding), the third requirement, is left to its own rule (TLLM003).
 - ``backend.max_beam_width``: the parameter as an int (absent when it does not parse: the
   backend then uses 1).
 - ``backend.device_id_problems`` / ``backend.participant_id_problems``: per instance group of
@@ -210,9 +211,9 @@ def _ifb_unmet(facts: Facts) -> list[dict[str, Any]] | None:
     plugin_name = "mamba_conv1d_plugin" if recurrent else "gpt_attention_plugin"
     paged_key = "trtllm.paged_state" if recurrent else "trtllm.kv_cache_paged"
     paged_text = "paged_state is off" if recurrent else "the KV cache is not paged"
+    # packed input (remove_input_padding) is the third requirement; TLLM003 reports it
     checks: tuple[tuple[str, bool, str], ...] = (
         (plugin_key, False, f"{plugin_name} is disabled"),
-        ("trtllm.remove_input_padding", True, "remove_input_padding is off (packed input)"),
         (paged_key, True, paged_text),
     )
     known = False
