@@ -120,3 +120,13 @@ def test_rules_only_see_their_subject_kind() -> None:
 def test_unknown_template_fields_do_not_crash() -> None:
     r = rule(one("a", "true"), message="{nope.deeper} {subject}")
     assert evaluate_rule(r, subject(a=False))[0].message == "<unknown> m"
+
+
+def test_after_skips_a_rule_whose_prerequisite_failed() -> None:
+    first = rule(one("a", "true"), id="TLLM001", name="first")
+    second = rule(one("b", "true"), id="TLLM002", name="second", after=("TLLM001",))
+    res = evaluate([second, first], [subject(a=False, b=False)])
+    assert [(r.rule, r.status) for r in res] == [("TLLM002", Status.SKIP), ("TLLM001", Status.FAIL)]
+    assert "not checked: TLLM001 failed" in res[0].message
+    res = evaluate([second, first], [subject(a=True, b=False)])
+    assert [(r.rule, r.status) for r in res] == [("TLLM002", Status.FAIL), ("TLLM001", Status.PASS)]

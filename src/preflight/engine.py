@@ -246,8 +246,10 @@ def evaluate(
 ) -> list[Result]:
     settings = settings or {}
     subjects = list(subjects)
+    rules = list(rules)
     results: list[Result] = []
-    for rule in rules:
+    failed: set[tuple[str, str]] = set()  # (rule id, subject) pairs that failed
+    for rule in sorted(rules, key=lambda r: (bool(r.after), r.id)):  # prerequisites first
         rule_settings = settings.get(rule.id) or settings.get(rule.name) or RuleSettings()
         enabled = (
             rule.enabled_by_default if rule_settings.enabled is None else rule_settings.enabled
@@ -255,6 +257,28 @@ def evaluate(
         if not enabled:
             continue
         for subject in subjects:
-            if subject.kind == rule.applies_to:
-                results.extend(evaluate_rule(rule, subject, rule_settings))
-    return results
+            if subject.kind != rule.applies_to:
+                continue
+            blocker = next((a for a in rule.after if (a, subject.name) in failed), None)
+            if blocker is not None:
+                results.append(_blocked(rule, subject, blocker, rule_settings))
+                continue
+            found = evaluate_rule(rule, subject, rule_settings)
+            if any(r.status is Status.FAIL for r in found):
+                failed.add((rule.id, subject.name))
+            results.extend(found)
+    order = {rule.id: index for index, rule in enumerate(rules)}
+    return sorted(results, key=lambda r: order.get(r.rule, 0))
+
+
+def _blocked(rule: Rule, subject: Subject, blocker: str, settings: RuleSettings) -> Result:
+    return Result(
+        rule=rule.id,
+        name=rule.name,
+        severity=settings.severity or rule.severity,
+        status=Status.SKIP,
+        message=f"{subject.name}: not checked: {blocker} failed on this model first",
+        subject=subject.name,
+        location=Location(subject.path),
+        remediation=rule.remediation,
+    )

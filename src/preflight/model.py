@@ -123,4 +123,5 @@ class Rule:
     why: str = ""
     example: str = ""
     enabled_by_default: bool = True
+    after: tuple[str, ...] = ()  # skipped on a subject where one of these rules failed
     source: str = ""  # the YAML file

@@ -158,6 +158,7 @@ def _build(doc: yamlmarks.Document) -> Rule:
         example=data.get("example", ""),
         docs=data.get("docs", ""),
         enabled_by_default=data.get("enabled-by-default", True),
+        after=tuple(data.get("after") or ()),
         source=str(doc.path),
     )
 
