@@ -9,12 +9,16 @@ ports, runs with ``--model-control-mode=explicit`` and is always killed on exit.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import importlib.util
 import os
+import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +26,9 @@ from types import TracebackType
 from typing import Any
 
 HOST = "127.0.0.1"
+# Logged by the Python backend stub when it cannot start a model (e.g. no model.py); the
+# server then never answers the load request.
+_STUB_FAILED = "Failed to preinitialize Python stub"
 
 
 def _site_root() -> Path | None:
@@ -109,10 +116,22 @@ def server_env() -> dict[str, str]:
 def _strip_log_prefix(line: str) -> str:
     """``E1126 18:09:34.92 6355 file.cc:1460] "text"`` -> ``text``."""
     _, sep, rest = line.partition("] ")
-    text = rest if sep else line
+    text = (rest if sep else line).strip()
     if len(text) >= 2 and text[0] == text[-1] == '"':
         text = text[1:-1]
     return text.replace('\\"', '"')
+
+
+def _mentions(name: str) -> re.Pattern[str]:
+    """Matches ``name`` as a whole model name (not as the prefix of a longer one)."""
+    return re.compile(rf"(?<![\w.-]){re.escape(name)}(?![\w.-])")
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGKILL when the test process dies (Linux prctl)."""
+    with contextlib.suppress(Exception):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 class TritonServer:
@@ -186,6 +205,7 @@ class TritonServer:
             env=server_env(),
             cwd=self.workdir,
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         self._client = grpcclient.InferenceServerClient(url=f"{HOST}:{self.grpc_port}")
         deadline = time.monotonic() + self.startup_timeout
@@ -219,12 +239,12 @@ class TritonServer:
             except subprocess.TimeoutExpired:
                 # The whole session: the server and any Python backend stubs it spawned.
                 with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, 9)
+                    os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=10)
         if proc is not None:
             # Stubs left behind by a server that died are in the server's session.
             with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, 9)
+                os.killpg(proc.pid, signal.SIGKILL)
         if self._log is not None:
             self._log.close()
             self._log = None
@@ -250,26 +270,58 @@ class TritonServer:
 
     # -- model control -------------------------------------------------------------------
 
-    def load(self, name: str) -> tuple[bool, str]:
-        """Ask the server to load ``name``; (True, "") when it is ready, else (False, error)."""
-        from tritonclient.utils import InferenceServerException
+    def load(self, name: str, *, timeout: float = 30.0) -> tuple[bool, str]:
+        """Ask the server to load ``name``; (True, "") when it is ready, else (False, error).
 
+        The error joins the client's message with the error lines the server logged during
+        the load. A load that does not finish within ``timeout`` seconds, or whose Python
+        stub reports that it failed to start (this server then waits forever), is
+        (False, "load did not finish ...") with the stub's message.
+        """
         if self._client is None:
             raise RuntimeError("server not started")
         start = self._log_size()
-        try:
-            self._client.load_model(name)
-            ready = bool(self._client.is_model_ready(name))
-            error = "" if ready else "loaded but not ready"
-        except InferenceServerException as exc:
-            ready, error = False, str(exc.message() or exc)
+        outcome: list[tuple[bool, str]] = []
+        worker = threading.Thread(
+            target=self._load_blocking, args=(name, timeout, outcome), daemon=True
+        )
+        worker.start()
+        deadline = time.monotonic() + timeout
+        stub_failure: list[str] = []
+        while worker.is_alive() and time.monotonic() < deadline:
+            worker.join(0.05)
+            stub_failure = [
+                line
+                for line in self._lines_since(start)
+                if _STUB_FAILED in line and _mentions(name).search(line)
+            ]
+            if stub_failure:
+                break
+        if outcome:
+            ready, error = outcome[0]
+        elif stub_failure:
+            ready, error = False, "load did not finish: the Python stub failed to start"
+        else:
+            ready, error = False, f"load did not finish within {timeout:.0f} s"
         if not ready:
             # The client only says "failed to poll from model repository"; the server's log
             # holds the reason (e.g. "Poll failed for model directory 'm': <reason>").
-            details = self._errors_since(start)
+            details = self._errors_since(start, name)
             if details:
                 error = f"{error} | {' | '.join(details)}"
         return ready, error
+
+    def _load_blocking(self, name: str, timeout: float, outcome: list[tuple[bool, str]]) -> None:
+        from tritonclient.utils import InferenceServerException
+
+        try:
+            self._client.load_model(name, client_timeout=timeout)
+            ready = bool(self._client.is_model_ready(name, client_timeout=timeout))
+            outcome.append((ready, "" if ready else "loaded but not ready"))
+        except InferenceServerException as exc:
+            outcome.append((False, str(exc.message() or exc)))
+        except Exception as exc:  # a closed channel after stop(); reported, never raised
+            outcome.append((False, f"{type(exc).__name__}: {exc}"))
 
     def _log_size(self) -> int:
         if self._log is not None:
@@ -279,18 +331,33 @@ class TritonServer:
         except OSError:
             return 0
 
-    def _errors_since(self, offset: int) -> list[str]:
-        """Error lines the server logged after byte ``offset`` (quotes and prefix removed)."""
-        found: list[str] = []
-        for _ in range(20):  # the log line may trail the RPC reply by a few milliseconds
+    def _lines_since(self, offset: int) -> list[str]:
+        try:
             with self.log_path.open("rb") as fh:
                 fh.seek(offset)
-                text = fh.read().decode(errors="replace")
-            found = [_strip_log_prefix(line) for line in text.splitlines() if line[:1] == "E"]
+                return fh.read().decode(errors="replace").splitlines()
+        except OSError:
+            return []
+
+    def _errors_since(self, offset: int, name: str) -> list[str]:
+        """Error lines logged after byte ``offset`` (prefix and quotes removed).
+
+        Lines naming the model ``name`` are preferred, so that loads running in parallel
+        threads keep their own messages; when none names it, every error line is returned.
+        """
+        mentions = _mentions(name)
+        found: list[str] = []
+        for _ in range(20):  # the log line may trail the RPC reply by a few milliseconds
+            found = [
+                _strip_log_prefix(line)
+                for line in self._lines_since(offset)
+                if line[:1] == "E" or _STUB_FAILED in line
+            ]
             if found:
                 break
             time.sleep(0.025)
-        return found
+        own = [line for line in found if mentions.search(line)]
+        return own or found
 
     def unload(self, name: str, *, wait: float = 0.0) -> None:
         """Unload ``name`` and the models it depends on; errors are ignored.
