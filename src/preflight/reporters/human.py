@@ -92,14 +92,41 @@ def _group_lines(group: str, members: list[Result], paint: _Painter, verbose: bo
     title = _clean(group) if group else "(repository)"
     lines = [paint(title, _BOLD)]
     passed = 0
+    blocked: list[Result] = []  # skipped because a prerequisite failed (shown as one line)
+    repeats: dict[str, int] = {}  # further skips of a rule already shown
     for res in members:
         if res.status == Status.PASS:
             passed += 1
             if not verbose:
                 continue
+        if res.status == Status.SKIP and not verbose:
+            if ": not checked: " in res.message:
+                blocked.append(res)
+                continue
+            if res.rule in repeats:
+                repeats[res.rule] += 1
+                continue
+            repeats[res.rule] = 0
         lines.extend(_result_lines(res, paint))
+    if not verbose:
+        lines.extend(_condensed(blocked, repeats, paint))
     if passed and not verbose:
         lines.append(_INDENT + paint(f"{passed} passed", _GREEN))
+    return lines
+
+
+def _condensed(blocked: list[Result], repeats: dict[str, int], paint: _Painter) -> list[str]:
+    """Without --verbose: one line for checks a failure above made moot, counts for repeats."""
+    lines = []
+    more = [f"{rule} {count}x" for rule, count in repeats.items() if count]
+    if more:
+        text = f"(the same skip again on other files: {', '.join(more)}; -v lists them)"
+        lines.append(_INDENT + paint(text, _DIM))
+    if blocked:
+        reasons = sorted({r.message.split(": not checked: ", 1)[1] for r in blocked})
+        rules = ", ".join(sorted({r.rule for r in blocked}))
+        label = paint("skipped", _MAGENTA)
+        lines.append(_INDENT + f"{label} {rules}: not checked ({'; '.join(reasons)})")
     return lines
 
 
