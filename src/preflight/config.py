@@ -37,6 +37,7 @@ class Config:
     path_map: list[tuple[str, str]] = field(default_factory=list)
     deserialize: bool = False
     require_deserialize: bool = False
+    doc: yamlmarks.Document | None = None  # for pointing later errors at their lines
 
 
 def _str(doc: yamlmarks.Document, keys: list[str | int], value: Any) -> str:
@@ -66,7 +67,7 @@ def load(path: Path) -> Config:
     if not isinstance(data, dict):
         raise UsageError(doc.error([], "the config file holds one mapping"))
     base = path.parent
-    cfg = Config(path=path)
+    cfg = Config(path=path, doc=doc)
     errors: list[str] = []
     for key in data:
         if key not in _TOP_KEYS:
@@ -158,9 +159,9 @@ def load(path: Path) -> Config:
 
 def check_rule_settings(cfg: Config, known: dict[str, set[str]]) -> None:
     """Settings must name existing rules and options; ``known`` maps id and name to options."""
-    if cfg.path is None:
+    doc = cfg.doc
+    if doc is None:
         return
-    doc = yamlmarks.load(cfg.path)
     errors = []
     for rule_id, settings in cfg.rules.items():
         if rule_id not in known:
