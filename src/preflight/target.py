@@ -23,9 +23,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from .model import Fact, Facts, Target
+from .yamlmarks import parse_data
 
 __all__ = [
     "Gpu",
@@ -101,7 +100,7 @@ FLAVORS = ("trtllm", "plain")
 
 def _load(name: str) -> Any:
     text = resources.files("preflight.data").joinpath(name).read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return parse_data(text)
 
 
 @dataclass(frozen=True, slots=True)
