@@ -355,6 +355,204 @@ def test_locations_name_the_log_file() -> None:
     assert (location.path, location.line) == ("/repo/m/1/build.log", 1)
 
 
+# --- excerpts of real logs from public issues (the source URL is on each file's first line) ---
+
+
+def test_0_14_windows_hardware_lines_then_traceback() -> None:
+    facts = extract(DATA / "v0.14_windows_hardware_traceback.log")
+    log = tree(facts)
+    assert log["trtllm_version"] == "0.14.0"
+    # Only the five contract keys, although int4/int8/fp8/bf16/fp32 TFLOPS are printed too.
+    assert log["gpu"] == {
+        "compute_capability": "8.9",
+        "sm_count": 34,
+        "sm_clock_mhz": 3105,
+        "float16_tflops": 54,
+        "total_memory_gib": 15,
+    }
+    assert line_of(facts, "build_log.gpu.total_memory_gib") == 13
+    assert "plugins" not in log
+    assert log["fatal_errors"] == [
+        {
+            "line": 23,
+            "text": "AttributeError: 'ChatGLMConfig' object has no attribute "
+            "'rotary_embedding_scaling'",
+        }
+    ]
+    assert log["build_succeeded"] is False
+
+
+def test_0_14_shell_prompt_and_a_log_cut_during_the_build() -> None:
+    facts = extract(DATA / "v0.14_shell_prompt_incomplete.log")
+    log = tree(facts)
+    assert log["trtllm_version"] == "0.14.0"
+    assert line_of(facts, "build_log.trtllm_version") == 4
+    assert log["plugins"] == {
+        "bert_attention_plugin": "auto",
+        "gpt_attention_plugin": "auto",
+        "gemm_plugin": "float16",
+        "nccl_plugin": None,  # "auto" at the top, None inside the rank's build: the last wins
+        "remove_input_padding": True,
+    }
+    assert line_of(facts, "build_log.plugins.nccl_plugin") == 12
+    assert log["fatal_errors"] == []
+    assert log["build_succeeded"] is None  # neither serialized nor failed: incomplete
+
+
+def test_0_8_plugin_error_then_a_null_engine_is_serialized() -> None:
+    log = tree(extract(DATA / "v0.8_plugin_error_then_traceback.log"))
+    assert [e["line"] for e in log["fatal_errors"]] == [3, 12]
+    assert "Engine building failed" in log["fatal_errors"][0]["text"]
+    assert log["fatal_errors"][1]["text"].startswith("TypeError: a bytes-like object")
+    assert log["started_engines"] == [
+        {"path": "trt_engine_bf16_01/rank0.engine", "rank": 0, "line": 4, "serialized": False}
+    ]
+    assert log["serialized_engines"] == []
+    assert log["build_succeeded"] is False
+
+
+def test_0_12_gpu_oom_then_engine_building_failed() -> None:
+    log = tree(extract(DATA / "v0.12_gpu_oom_failed.log"))
+    assert [e["line"] for e in log["fatal_errors"]] == [5]
+    assert log["oom_warning_count"] == 3
+    assert log["build_succeeded"] is False
+    # The runtime's "Engine version ..." line that follows is not a builder banner.
+    assert "trtllm_version" not in log
+
+
+def test_0_10_cxx_exception_during_the_build() -> None:
+    log = tree(extract(DATA / "v0.10_terminate_cuda_error.log"))
+    assert [e["line"] for e in log["fatal_errors"]] == [3]
+    assert log["build_succeeded"] is False
+
+
+# --- regressions found on unseen logs --------------------------------------------------------
+
+
+def test_argument_error_is_a_failed_build() -> None:
+    # Was null: argparse stops trtllm-build before anything is built (exit status 2).
+    facts = extract(DATA / "v0.11_argparse_error.log")
+    log = tree(facts)
+    assert log["trtllm_version"] == "0.11.0"
+    assert line_of(facts, "build_log.trtllm_version") == 4  # after a logger warning
+    assert log["fatal_errors"] == [
+        {
+            "line": 7,
+            "text": "trtllm-build: error: argument --logits_dtype: invalid choice: 'int8' "
+            "(choose from 'float16', 'float32')",
+        }
+    ]
+    assert log["build_succeeded"] is False
+
+
+def test_argument_error_needs_the_program_prefix() -> None:
+    text = "[TensorRT-LLM] TensorRT-LLM version: 0.11.0\nnote: error: nothing to see\n"
+    assert tree(parse(text, "x.log"))["fatal_errors"] == []
+
+
+def test_mpirun_tag_output_prefix_does_not_hide_a_traceback() -> None:
+    # Was true: "[1,1]<stderr>:Traceback" was not seen as a traceback, and rank 0 was complete.
+    log = tree(extract(DATA / "v0.11_mpirun_tag_output_traceback.log"))
+    assert log["trtllm_version"] == "0.11.0"
+    assert log["dtype"] == "float16"
+    assert log["plugins"] == {"nccl_plugin": "float16"}
+    assert log["serialized_ranks"] == [0]
+    assert log["fatal_errors"] == [
+        {
+            "line": 11,
+            "text": "RuntimeError: [TensorRT-LLM][ERROR] CUDA runtime error in "
+            "cudaSetDevice(device): invalid device ordinal",
+        }
+    ]
+    assert log["build_succeeded"] is False
+
+
+def test_container_timestamps_do_not_hide_a_traceback() -> None:
+    # Was true: every line starts with "2024-05-21T14:01:35.323456789Z ".
+    facts = extract(DATA / "docker_timestamps_traceback.log")
+    log = tree(facts)
+    assert log["trtllm_version"] == "0.10.0"
+    assert log["plugins"] == {"gpt_attention_plugin": "float16"}
+    assert log["serialized_engines"] == ["/out/rank0.engine"]
+    assert log["fatal_errors"] == [{"line": 8, "text": "RuntimeError: boom"}]
+    assert log["build_succeeded"] is False
+
+
+def test_container_timestamps_on_a_successful_build(shared: Path, tmp_path: Path) -> None:
+    original = shared / "fixtures/logs/v0.20.0_a100_gpt2-like_success_1gpu.log"
+    stamped = tmp_path / "build.log"
+    lines = original.read_text().splitlines(keepends=True)
+    stamped.write_text(
+        "".join(f"2025-06-19T10:00:{i % 60:02d}.5Z {ln}" for i, ln in enumerate(lines))
+    )
+    assert tree(extract(stamped)) == tree(extract(original))
+
+
+def test_mpi_abort_is_a_failed_build() -> None:
+    # Was null: the MPI path prints nothing fatal of its own before Open MPI's notice.
+    log = tree(extract(DATA / "v0.16_mpi_abort.log"))
+    assert log["fatal_errors"] == [
+        {"line": 6, "text": "MPI_ABORT was invoked on rank 0 in communicator MPI_COMM_WORLD"}
+    ]
+    assert log["build_succeeded"] is False
+
+
+def test_mpirun_aborted_job() -> None:
+    text = (
+        "[TensorRT-LLM] TensorRT-LLM version: 0.11.0\n"
+        "Primary job  terminated normally, but 1 process returned\n"
+        "a non-zero exit code. Per user-direction, the job has been aborted.\n"
+    )
+    log = tree(parse(text, "x.log"))
+    assert [e["line"] for e in log["fatal_errors"]] == [3]
+    assert log["build_succeeded"] is False
+
+
+def test_exception_ignored_at_exit_is_not_a_failure() -> None:
+    # Was false: Python printed an exception it ignored after every engine was serialized.
+    log = tree(extract(DATA / "exception_ignored_after_success.log"))
+    assert log["fatal_errors"] == []
+    assert log["serialized_ranks"] == [0]
+    assert log["build_succeeded"] is True
+
+
+def test_an_ignored_exception_does_not_hide_a_later_traceback() -> None:
+    text = (
+        "Exception ignored in: <function A.__del__ at 0x1>\n"
+        "Traceback (most recent call last):\n"
+        '  File "a.py", line 1, in __del__\n'
+        "AssertionError: ignored\n"
+        "Traceback (most recent call last):\n"
+        '  File "b.py", line 2, in main\n'
+        "ValueError: real\n"
+    )
+    log = tree(parse(text, "x.log"))
+    assert log["fatal_errors"] == [{"line": 7, "text": "ValueError: real"}]
+    assert log["build_succeeded"] is False
+
+
+def test_rank_failure_in_the_build_loop_is_reported_although_later_ranks_serialize() -> None:
+    # The disk-full traceback of rank 0 was dropped because rank 1 serialized after it.
+    log = tree(extract(DATA / "v0.17_rank0_disk_full_rank1_built.log"))
+    assert log["fatal_errors"] == [
+        {"line": 7, "text": "OSError: [Errno 28] No space left on device"},
+        {"line": 11, "text": "Engine building failed, please check error log."},
+    ]
+    assert log["serialized_ranks"] == [1]
+    assert log["missing_ranks"] == [0]
+    assert log["build_succeeded"] is False
+
+
+def test_windows_unhandled_cxx_exception() -> None:
+    # Was null: the Windows C++ runtime does not print "terminate called".
+    log = tree(extract(DATA / "v0.15_windows_unhandled_exception.log"))
+    assert log["trtllm_version"] == "0.15.0"
+    assert log["fatal_errors"] == [
+        {"line": 4, "text": "Unhandled exception caught in c10/util/AbortHandler.h"}
+    ]
+    assert log["build_succeeded"] is False
+
+
 # --- preflight.facts helpers (used by every source; kept here until they get their own file) --
 
 

@@ -27,11 +27,17 @@ Facts (all under ``build_log.``; a key the log does not contain is absent):
   serialized and no rank below the highest one is missing; otherwise null.
 - ``fatal_errors``: ``[{line, text}]``, one per line with a fatal signature (a traceback counts
   when no ``Serializing``/``Engine serialized``/``Total time of building all engines`` line
-  follows it; its entry is the exception line, and the source lines quoted in its frames are
-  not searched).
+  follows it, or when it went through ``parallel_build``/``build_and_save``, which print a
+  rank's failure and go on with the other ranks; a traceback after ``Exception ignored in``
+  never counts; its entry is the exception line, and the source lines quoted in its frames are
+  not searched). Fatal signatures also include an argument error (``trtllm-build: error:``),
+  ``MPI_ABORT`` / an aborted mpirun job and an unhandled C++ exception on Windows.
 - ``oom_warnings``: ``[{line, text}]`` for OOM during tactic search (not fatal), at most
   ``MAX_OOM_ITEMS``; ``oom_warning_count`` is the full count.
 - ``line_count``: physical lines in the file.
+
+Lines captured through ``docker logs -t``/``kubectl logs --timestamps`` (an RFC 3339 timestamp)
+or ``mpirun --tag-output`` (``[1,0]<stderr>:``) are read without that prefix.
 - ``read_error``: the reason the file could not be read (then no other fact).
 """
 
@@ -52,6 +58,12 @@ _TS = r"\[\d\d/\d\d/\d{4}-\d\d:\d\d:\d\d\]"
 # A logger line glued to the text before it (0.8.0 banner, interleaved workers) starts anew here.
 _GLUED = re.compile(rf"{_TS}\s*\[TRT(?:-LLM)?\]")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+# Added by the tool that captured the output, not by the build: a container runtime's RFC 3339
+# timestamp, mpirun's --tag-output marker, or both.
+_CAPTURE_PREFIX = re.compile(
+    r"^(?:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)? )?"
+    r"(?:\[\d+,\d+\]<(?:stdout|stderr|stddiag)>: ?)?"
+)
 _LOGGER = re.compile(
     rf"^\s*(?:{_TS}\s*)?\[(?P<src>TRT-LLM|TRT)\]\s*(?:\[MPI_Rank \d+\]\s*)?"
     r"\[(?P<lvl>[FEWIV])\]\s?(?P<msg>.*)$"
@@ -84,9 +96,16 @@ _FATAL_ANY = re.compile(
 # Fatal only in unstructured text (shell, libstdc++, MPI): never inside a logger message.
 _FATAL_RAW = re.compile(
     r"terminate called|(?:^|[\s:])Killed(?:\s|$)|\bAborted\b|exited on signal \d+"
-    r"|Segmentation fault"
+    r"|Segmentation fault|MPI_ABORT was invoked|the job has been aborted"
+    r"|processes exited with non-zero status|Unhandled exception caught"
+    r"|Windows fatal exception"
+    r"|^(?:trtllm-build|[\w.-]+\.py): error: "
 )
 _TRACEBACK = re.compile(r"^Traceback \(most recent call last\):")
+_IGNORED = re.compile(r"^Exception ignored in\b")
+# A frame of the build loop: it prints one rank's exception and goes on with the next ranks,
+# so the engines serialized after it do not make it harmless.
+_BUILD_FRAME = re.compile(r'^\s*File ".*", line \d+, in (?:parallel_build|build_and_save)\s*$')
 _OOM = re.compile(
     r"Error Code 2: OutOfMemory|skipping tactic.*insufficient memory"
     r"|Requested amount of GPU memory .*could not be allocated"
@@ -104,6 +123,14 @@ class _Started:
 
 
 @dataclass
+class _Traceback:
+    line: int  # the exception line once seen, else the "Traceback" line
+    text: str
+    ignored: bool = False  # printed by Python for an exception it ignored
+    in_build: bool = False  # raised inside the per-rank build loop
+
+
+@dataclass
 class _State:
     """What the scan has seen so far; turned into facts at the end."""
 
@@ -114,8 +141,9 @@ class _State:
     peak: tuple[int, int] | None = None
     fatal: dict[int, str] = field(default_factory=dict)
     oom: list[tuple[int, str]] = field(default_factory=list)
-    tracebacks: list[tuple[int, str]] = field(default_factory=list)  # (exception line, text)
-    open_traceback: int | None = None
+    tracebacks: list[_Traceback] = field(default_factory=list)
+    open_traceback: _Traceback | None = None
+    ignore_next_traceback: bool = False  # after "Exception ignored in": Python went on
     last_progress: int = 0  # last line showing the build went on (serializing, all built)
 
 
@@ -143,7 +171,7 @@ def parse(text: str, path: str) -> Facts:
 def _segments(raw: str) -> list[str]:
     """One physical line split at carriage returns and at glued logger timestamps."""
     out: list[str] = []
-    for part in _ANSI.sub("", raw).split("\r"):
+    for part in _CAPTURE_PREFIX.sub("", _ANSI.sub("", raw), count=1).split("\r"):
         cuts = [m.start() for m in _GLUED.finditer(part) if m.start() > 0]
         starts = [0, *cuts]
         ends = [*cuts, len(part)]
@@ -165,8 +193,11 @@ def _scan(state: _State, number: int, segment: str) -> None:
             _scan_trt(state, number, msg)
     elif not _RUNTIME.match(segment):
         if state.open_traceback is not None and segment[:1].isspace():
+            if _BUILD_FRAME.match(segment):
+                state.open_traceback.in_build = True
             return  # a traceback frame: its source lines quote messages, they do not fail
-        _scan_raw(state, number, segment)
+        if not _scan_raw(state, number, segment):
+            return  # part of an exception Python ignored
     if _FATAL_ANY.search(segment):
         state.fatal.setdefault(number, segment.strip())
     if _OOM.search(segment):
@@ -221,17 +252,28 @@ def _scan_trt(state: _State, number: int, msg: str) -> None:
             state.peak = (mib, number)
 
 
-def _scan_raw(state: _State, number: int, segment: str) -> None:
-    if _TRACEBACK.match(segment.strip()):
+def _scan_raw(state: _State, number: int, segment: str) -> bool:
+    """Scan unstructured text; false when the segment belongs to an ignored exception."""
+    text = segment.strip()
+    if _IGNORED.match(text):
+        state.ignore_next_traceback = True
+        return False
+    if _TRACEBACK.match(text):
         # Until its exception line shows up, the traceback stands for itself.
-        state.tracebacks.append((number, segment.strip()))
-        state.open_traceback = len(state.tracebacks) - 1
-        return
-    if state.open_traceback is not None and not segment[:1].isspace():
-        state.tracebacks[state.open_traceback] = (number, segment.strip())
+        opened = _Traceback(number, text, ignored=state.ignore_next_traceback)
+        state.ignore_next_traceback = False
+        state.tracebacks.append(opened)
+        state.open_traceback = opened
+        return False
+    closed = state.open_traceback
+    if closed is not None and not segment[:1].isspace():
+        closed.line, closed.text = number, text
         state.open_traceback = None
+        if closed.ignored:
+            return False
     if _FATAL_RAW.search(segment):
-        state.fatal.setdefault(number, segment.strip())
+        state.fatal.setdefault(number, text)
+    return True
 
 
 def _typed(raw: str) -> Any:
@@ -254,9 +296,11 @@ def _facts(state: _State, path: str, line_count: int) -> Facts:
         total = round(sum(seconds for seconds, _ in state.generation), 6)
         facts[PREFIX + "engine_generation_seconds"] = fact(total, path, state.generation[0][1])
 
-    for line, text in state.tracebacks:
-        if line > state.last_progress:
-            state.fatal.setdefault(line, text)
+    for traceback in state.tracebacks:
+        if traceback.ignored:
+            continue
+        if traceback.in_build or traceback.line > state.last_progress:
+            state.fatal.setdefault(traceback.line, traceback.text)
     fatal: list[dict[str, Any]] = [
         {"line": line, "text": text} for line, text in sorted(state.fatal.items())
     ]
