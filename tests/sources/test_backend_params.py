@@ -88,8 +88,39 @@ def test_missing_gpt_model_type_is_none_at_the_config_file() -> None:
     out = backend_facts(_params(max_beam_width="2"))
     assert out["backend.gpt_model_type"].value is None
     location = out["backend.gpt_model_type"].location
-    assert location is not None and location.path == PBTXT and location.line is None
+    # a finding names a line: the first one when nothing better is known
+    assert location is not None and location.path == PBTXT and location.line == 1
     assert "backend.batching_mode" not in out
+
+
+def test_missing_gpt_model_type_is_reported_at_the_backend_line() -> None:
+    facts = _params(max_beam_width="2")
+    facts["triton.backend"] = fact("tensorrtllm", PBTXT, 3, 1)
+    location = backend_facts(facts)["backend.gpt_model_type"].location
+    assert location is not None and (location.path, location.line) == (PBTXT, 3)
+
+
+def test_a_config_that_does_not_parse_gives_no_backend_fact(tmp_path: Path) -> None:
+    # A typo'd field stops the parse before `parameters`: the parameters are unknown, not
+    # absent, so no "gpt_model_type is None" finding may follow the parse error.
+    repo = _copy_example(tmp_path)
+    _edit(repo / "tensorrt_llm" / "config.pbtxt", "    kind: KIND_CPU", "    kinds: KIND_CPU")
+    facts = _subject_facts(repo, "trtllm-model", "tensorrt_llm")
+    assert "triton.parse_error" in facts
+    assert not [k for k in facts if k.startswith("backend.")]
+
+
+def test_kv_cache_type_disabled_meets_inflight_batching(tmp_path: Path) -> None:
+    # modelConfig.h supportsInflightBatching(): kv cache type PAGED or DISABLED
+    repo = _copy_example(tmp_path)
+    config = repo / "tensorrt_llm" / "1" / "config.json"
+    _edit(config, '"kv_cache_type": "PAGED"', '"kv_cache_type": "DISABLED"')
+    facts = _subject_facts(repo, "trtllm-model", "tensorrt_llm")
+    assert facts["backend.ifb_requirements_unmet"].value == []
+    _edit(config, '"kv_cache_type": "DISABLED"', '"kv_cache_type": "CONTINUOUS"')
+    facts = _subject_facts(repo, "trtllm-model", "tensorrt_llm")
+    [unmet] = facts["backend.ifb_requirements_unmet"].value
+    assert unmet["text"] == "the KV cache is not paged" and unmet["line"] == 72
 
 
 @pytest.mark.parametrize(
@@ -366,6 +397,28 @@ def test_bls_target_decoupled() -> None:
     decoupled = out["backend.bls_target_decoupled"]
     assert decoupled.value is True
     assert decoupled.location is not None and decoupled.location.line == 6
-    assert python_model_facts(bls, {"bls": bls}, Path("/r"), []) == {}
+    assert out["backend.bls_target_found"].value is True
     not_python = {**bls, "triton.backend": fact("tensorrtllm", "/r/bls/config.pbtxt", 3)}
     assert python_model_facts(not_python, {"tensorrt_llm": llm}, Path("/r"), []) == {}
+
+
+def test_bls_target_missing_from_the_repository() -> None:
+    # tensorrt_llm_bls filled with a model name the repository does not hold: Triton loads the
+    # BLS model, and every request then fails (TLLM116)
+    bls = {
+        "triton.backend": fact("python", "/r/bls/config.pbtxt", 3),
+        "triton.parameters.tensorrt_llm_model_name": fact("tensorrtllm", "/r/bls/config.pbtxt", 24),
+    }
+    out = python_model_facts(bls, {"bls": bls, "tensorrt_llm": {}}, Path("/r"), [])
+    assert out["backend.bls_target_name"].value == "tensorrtllm"
+    found = out["backend.bls_target_found"]
+    assert found.value is False
+    assert found.location is not None and found.location.line == 24
+    assert "backend.bls_target_decoupled" not in out
+    unfilled = {
+        **bls,
+        "triton.parameters.tensorrt_llm_model_name": fact(
+            "${tensorrt_llm_model_name}", "/r/bls/config.pbtxt", 24
+        ),
+    }
+    assert python_model_facts(unfilled, {"bls": bls}, Path("/r"), []) == {}

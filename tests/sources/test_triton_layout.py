@@ -341,6 +341,29 @@ def test_batching_rules(repo: Path) -> None:
     assert "Only one priority level is allowed when 'preserve_ordering' is true for m" in got
 
 
+def test_response_cache_on_a_decoupled_model(repo: Path) -> None:
+    # Triton refuses to load it (server QA L0_response_cache greps "response cache does not
+    # currently support ... decoupled"); a cache on a non-decoupled model is fine
+    config = """\
+        name: "m"
+        backend: "python"
+        max_batch_size: 0
+        model_transaction_policy { decoupled: true }
+        response_cache {
+          enable: true
+        }
+        """
+    write_model(repo, "m", config, {"1/model.py": "x"})
+    [item] = model(repo, "m")["triton.layout.batching"].value
+    assert item["text"] == (
+        "Response Cache does not currently support model m with 'decoupled' transaction "
+        "policy. Please disable the response cache."
+    )
+    assert item["line"] == 6
+    write_model(repo, "m", config.replace("decoupled: true", "decoupled: false"))
+    assert model(repo, "m")["triton.layout.batching"].value == []
+
+
 def test_instance_group_rules(repo: Path) -> None:
     write_model(
         repo,

@@ -131,11 +131,15 @@ def _value(facts: Facts, key: str) -> Any:
 
 
 def _config_location(facts: Facts) -> Location | None:
+    """Where to report a parameter the config lacks: its ``backend`` line, else line 1."""
+    backend = facts.get("triton.backend")
+    if backend is not None and backend.location is not None and backend.location.line:
+        return Location(backend.location.path, backend.location.line)
     path = _value(facts, "triton.config_path")
     where = facts.get("triton.config_path")
     if where is not None and where.location is not None:
-        return Location(where.location.path)
-    return Location(str(path)) if isinstance(path, str) else None
+        return Location(where.location.path, 1)
+    return Location(str(path), 1) if isinstance(path, str) else None
 
 
 def _parse_bool(text: str) -> bool | None:
@@ -171,6 +175,8 @@ def _item(fact: Fact | None, text: str) -> dict[str, Any]:
 def backend_facts(facts: Facts) -> Facts:
     """`backend.*` facts of one tensorrtllm model from `triton.*`, `engine_config.*`, `trtllm.*`."""
     out: Facts = {}
+    if "triton.parse_error" in facts:
+        return out  # parameters of a config that does not parse are unknown, not absent
     _batching(facts, out)
     _beam_width(facts, out)
     _world_size(facts, out)
@@ -218,11 +224,17 @@ def _ifb_unmet(facts: Facts) -> list[dict[str, Any]] | None:
     )
     known = False
     unmet: list[dict[str, Any]] = []
+    kv_type = _value(facts, "engine_config.build_config.kv_cache_type")
+    # runtimes that know kv_cache_type accept PAGED or DISABLED (no KV cache) for inflight
+    # batching: ModelConfig::supportsInflightBatching() in modelConfig.h
+    no_kv_cache = isinstance(kv_type, str) and kv_type.upper() == "DISABLED"
     for key, flag, text in checks:
         fact = facts.get(key)
         if fact is None:
             continue
         known = True
+        if key == "trtllm.kv_cache_paged" and no_kv_cache:
+            continue
         # a flag must be exactly true; a plugin is on unless None/false (join maps "disable")
         good = fact.value is True if flag else fact.value not in (None, False)
         if not good:
@@ -401,7 +413,7 @@ def python_model_facts(
     facts: Facts, models: Mapping[str, Facts], repo: Path, path_map: list[tuple[str, str]]
 ) -> Facts:
     """`backend.*` facts of a Python-backend model: its tokenizer_dir, and the LLM a BLS calls."""
-    if _value(facts, "triton.backend") != "python":
+    if _value(facts, "triton.backend") != "python" or "triton.parse_error" in facts:
         return {}
     out: Facts = {}
     _tokenizer(facts, repo, path_map, out)
@@ -434,9 +446,12 @@ def _bls_target(facts: Facts, models: Mapping[str, Facts], out: Facts) -> None:
     param = _param(facts, "tensorrt_llm_model_name")
     if param is None or not param.value.strip():
         return
-    target = models.get(param.value.strip())
+    name = param.value.strip()
+    target = models.get(name)
+    out["backend.bls_target_name"] = Fact(name, param.location)
+    out["backend.bls_target_found"] = Fact(target is not None, param.location)
     if target is None:
-        return  # a missing model is a load-order problem for other rules
+        return
     decoupled = target.get("triton.decoupled")
     if decoupled is None or not isinstance(decoupled.value, bool):
         return

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -214,6 +215,45 @@ def _in_parameter_string(placeholder: dict[str, Any]) -> bool:
     return bool(placeholder.get("in_string")) and where.startswith("parameters[")
 
 
+# Parameters a model cannot do without: a placeholder left in one breaks the model as surely as
+# one in a number. Value: (what happens, whether it applies to a model with these parameter keys).
+_LLM_KEYS = ("gpt_model_type", "gpt_model_path")
+REQUIRED_PARAMETERS: dict[str, tuple[str, Callable[[set[str]], bool]]] = {
+    # tensorrtllm backend (model_instance_state.cc): no default, the model fails to load
+    "gpt_model_type": (
+        'the tensorrtllm backend fails to load the model with "Invalid gpt_model_type. Must be '
+        'v1/inflight_batching/inflight_fused_batching."',
+        lambda keys: True,
+    ),
+    # pre/postprocessing model.py: AutoTokenizer.from_pretrained(tokenizer_dir) of the literal
+    # placeholder fails in initialize(); the LLM model itself only reads it for guided decoding
+    "tokenizer_dir": (
+        "the model's initialize() fails to load a tokenizer from the literal placeholder, so the "
+        "model and every ensemble using it fail to load",
+        lambda keys: not any(k in keys for k in _LLM_KEYS),
+    ),
+}
+
+
+def _parameter_keys(pc: ParsedConfig) -> set[str]:
+    """Keys of the ``parameters`` map, read from the tokens (also when the file does not parse)."""
+    keys = set()
+    for path in pc.scan.locations:
+        if path.startswith("parameters[") and "]" in path:
+            keys.add(path[len("parameters[") : path.index("]")])
+    return keys
+
+
+def _required_consequence(placeholder: dict[str, Any], keys: set[str]) -> str | None:
+    """What breaks when this placeholder stays in a parameter the model needs; else None."""
+    if not _in_parameter_string(placeholder):
+        return None
+    entry = REQUIRED_PARAMETERS.get(str(placeholder.get("key")))
+    if entry is None or not entry[1](keys):
+        return None
+    return entry[0]
+
+
 def config_facts(pc: ParsedConfig) -> Facts:
     """Facts of an already parsed config (see :func:`extract`)."""
     facts: Facts = {}
@@ -236,21 +276,26 @@ def config_facts(pc: ParsedConfig) -> Facts:
         ],
         file_loc,
     )
-    placeholders = [
-        item(
-            p,
-            f"unfilled template placeholder ${{{p['name']}}} in '{p['key']}' at "
-            f"{pc.path.name}:{p['line']}; fill it: fill_template.py "
-            f'-i {pc.path.name} "{p["fill"]}"',
+    keys = _parameter_keys(pc)
+    placeholders = []
+    for p in pc.placeholders:
+        consequence = _required_consequence(p, keys)
+        placeholders.append(
+            item(
+                {**p, "required": consequence is not None},
+                f"unfilled template placeholder ${{{p['name']}}} in '{p['key']}' at "
+                f"{pc.path.name}:{p['line']}"
+                + (f": {consequence}" if consequence else "")
+                + f'; fill it: fill_template.py -i {pc.path.name} "{p["fill"]}"',
+            )
         )
-        for p in pc.placeholders
-    ]
     facts["triton.placeholders"] = Fact(placeholders, file_loc)
     # Placeholders in `parameters` strings reach the backend, which mostly falls back to a
-    # default; anywhere else Triton itself reads the value (or cannot parse the file).
-    in_parameters = [p for p in placeholders if _in_parameter_string(p)]
+    # default; anywhere else Triton itself reads the value (or cannot parse the file), and a
+    # parameter the model cannot do without (REQUIRED_PARAMETERS) breaks it just the same.
+    in_parameters = [p for p in placeholders if _in_parameter_string(p) and not p["required"]]
     facts["triton.placeholders_in_values"] = Fact(
-        [p for p in placeholders if not _in_parameter_string(p)], file_loc
+        [p for p in placeholders if not _in_parameter_string(p) or p["required"]], file_loc
     )
     facts["triton.placeholders_in_parameters"] = Fact(in_parameters, file_loc)
     err = pc.error

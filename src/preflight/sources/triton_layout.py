@@ -399,6 +399,13 @@ def _batching(name: str, pc: ParsedConfig) -> list[Item]:
         if db.preserve_ordering and levels > 1:
             text = f"Only one priority level is allowed when 'preserve_ordering' is true for {name}"
             out.append(items.at(text, "dynamic_batching.preserve_ordering"))
+    if msg.response_cache.enable and msg.model_transaction_policy.decoupled:
+        # ValidateModelConfig; Triton's QA (L0_response_cache) expects the load to fail
+        text = (
+            f"Response Cache does not currently support model {name} with 'decoupled' "
+            "transaction policy. Please disable the response cache."
+        )
+        out.append(items.at(text, "response_cache.enable"))
     return out
 
 

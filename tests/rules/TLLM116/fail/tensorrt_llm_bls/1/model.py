@@ -1,0 +1,1 @@
+# Placeholder for the BLS model's Python code; preflight never runs it.
