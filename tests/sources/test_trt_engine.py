@@ -7,6 +7,7 @@ import io
 import json
 import os
 import struct
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import IO, Any
@@ -17,6 +18,7 @@ from preflight.sources import trt_engine
 from preflight.sources.trt_engine import extract, load_tag_table, read_header, tag_release
 
 ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data" / "engines"  # sources in SOURCES.md there
 ENGINES = "fixtures/engines"
 
 # Every value PROVENANCE.md states for the five real plans (GPU column: CC, SMs, integrated).
@@ -167,6 +169,7 @@ def test_real_plan_facts_match_provenance(shared: Path, name: str) -> None:
         assert [s["tag"] for s in values["engine.sections"]] == want["section_tags"]
         assert values["engine.unknown_sections"] == []
         assert values["engine.container_version"] == 0
+    assert values["engine.trailing_bytes"] == 0
     assert "engine.hardware_compatibility" not in values
     assert "engine.version_compatible" not in values
     assert {fact.location.path for fact in facts.values() if fact.location} == {str(path)}
@@ -233,7 +236,9 @@ def test_bytes_after_the_declared_end_are_an_error_not_truncation(
     data = _engine(shared, FTRT_SMALL).read_bytes() + b"\0" * 16
     values = read_header(_write(tmp_path, data))
     assert values["truncated"] is False
-    assert "16 bytes after the declared plan end" in values["error"]
+    assert values["trailing_bytes"] == 16
+    assert "16 bytes after the plan end the header declares (3228)" in values["error"]
+    assert "zero bytes" in values["error"]
 
 
 # --- damaged headers ---------------------------------------------------------------------------
@@ -452,7 +457,8 @@ def test_metadata_prefixed_plan_keeps_the_plan_facts(shared: Path, tmp_path: Pat
     assert values["metadata_size"] == base - 4
     assert values["declared_size"] == len(data)
     assert values["truncated"] is False
-    assert "error" not in values
+    assert values["errors"] == [values["error"]]  # only: TensorRT cannot load it as is
+    assert "precede the plan" in values["error"]
     assert values["trt_version"] == "10.15.1.29"
     assert values["serialization_tag"] == 240
     assert values["build_compute_capability"] == "8.6"
@@ -613,3 +619,291 @@ def test_writer_refuses_what_it_cannot_write() -> None:
         writer.make_plan("11.1.0.106", "9.0", 132)
     data = writer.make_plan("11.1.0.106", "9.0", 132, tag=241)
     assert data[:4] == b"ftrt" and data[24:28] == bytes([11, 1, 0, 106])
+
+
+# --- QA: variants a reviewer derives from the real plans ---------------------------------------
+
+FTRT_103 = "nttrung2406_COVID19_model.trt"
+U32_RECORD = b"\x07\x80\x01\x00"
+DEVICE_MARKER = b"\x12\x80\x01\x00\x10\x80\x01\x00"
+
+
+def _device_fields(data: bytes, engn: int) -> list[tuple[int, int, int]]:
+    """(offset of the value, record kind, value) of the device block records after the marker."""
+    pos = data.index(DEVICE_MARKER, engn) + len(DEVICE_MARKER)
+    fields = []
+    while True:
+        code, count = struct.unpack_from("<HH", data, pos)
+        width = {2: 1, 7: 4, 8: 8, 9: 8, 10: 1}.get(code & 0x7FFF)
+        if width is None or count != 1:
+            return fields
+        value = int.from_bytes(data[pos + 4 : pos + 4 + width], "little")
+        fields.append((pos + 4, code & 0x7FFF, value))
+        pos += 4 + width
+
+
+def _set_version(data: bytes, version: tuple[int, int, int, int]) -> bytes:
+    """Version bytes 24..27 and the four version records of the ENGN archive, as a build would."""
+    out = bytearray(data)
+    out[24:28] = bytes(version)
+    engn = struct.unpack_from("<Q", out, 40)[0]
+    header = 24 if struct.unpack_from("<I", out, engn + 4)[0] == 0 else 20
+    for i, part in enumerate(version):
+        out[engn + header + 5 * i + 4] = part
+    return bytes(out)
+
+
+@pytest.mark.parametrize("name", [FTRT_SMALL, FTRT_103, FTRT_TWO_SECTIONS])
+@pytest.mark.parametrize(
+    "version", ["8.6.1.6", "9.2.0.5", "9.3.0.1", "10.0.1.6", "10.8.0.43", "10.13.3.9", "11.1.0.106"]
+)
+def test_other_release_bytes_give_that_release(
+    shared: Path, tmp_path: Path, name: str, version: str
+) -> None:
+    parts = tuple(int(p) for p in version.split("."))
+    assert len(parts) == 4
+    data = _set_version(
+        _engine(shared, name).read_bytes(), (parts[0], parts[1], parts[2], parts[3])
+    )
+    values = read_header(_write(tmp_path, data))
+    assert values["trt_version"] == version
+    assert values["truncated"] is False
+    assert "error" not in values
+    assert values["build_compute_capability"] == PROVENANCE[name]["build_compute_capability"]
+
+
+@pytest.mark.parametrize(
+    ("name", "patch", "cc", "sms", "integrated"),
+    [
+        # layout A: CC major/minor are fields 0/1, SM count field 10, integrated field 11
+        (FTRT_103, {0: 8, 1: 7, 10: 16, 11: 1}, "8.7", 16, True),  # a Jetson Orin-class device
+        (FTRT_103, {0: 9, 1: 0, 10: 132}, "9.0", 132, False),  # H100 SXM
+        (FTRT_SMALL, {0: 8, 1: 0, 10: 108}, "8.0", 108, False),  # A100
+        # layout B: SM count field 8, CC major/minor fields 12/13
+        (FTRT_TWO_SECTIONS, {12: 12, 13: 0, 8: 70}, "12.0", 70, None),  # RTX 5070 Ti
+        (FTRT_TWO_SECTIONS, {12: 10, 13: 0, 8: 148}, "10.0", 148, None),  # B200
+    ],
+)
+def test_other_build_gpus(
+    shared: Path,
+    tmp_path: Path,
+    name: str,
+    patch: dict[int, int],
+    cc: str,
+    sms: int,
+    integrated: bool | None,
+) -> None:
+    data = bytearray(_engine(shared, name).read_bytes())
+    engn = read_header(_engine(shared, name))["sections"][0]["offset"]
+    fields = _device_fields(bytes(data), engn)
+    for index, value in patch.items():
+        at, kind, _ = fields[index]
+        if kind == 10:
+            data[at] = value
+        else:
+            struct.pack_into("<I", data, at, value)
+    values = read_header(_write(tmp_path, bytes(data)))
+    assert values["build_compute_capability"] == cc
+    assert values["build_sm_count"] == sms
+    assert values.get("build_integrated") is integrated
+    assert "error" not in values
+
+
+def _insert_in_engn(data: bytes, at: int, blob: bytes) -> bytes:
+    """A one-section L24 plan with ``blob`` inserted at ``at`` inside ENGN, sizes kept right."""
+    out = bytearray(data[:at] + blob + data[at:])
+    engn = struct.unpack_from("<Q", out, 40)[0]
+    for field in (16, 48, engn + 16):  # total size, ENGN section size, ptrt payload size
+        struct.pack_into("<Q", out, field, struct.unpack_from("<Q", out, field)[0] + len(blob))
+    return bytes(out)
+
+
+def test_device_block_of_an_unseen_layout_gives_no_gpu(shared: Path, tmp_path: Path) -> None:
+    """A block with one more leading u32 field (as a new release might write) is not layout A.
+
+    Reading it as layout A would report compute capability 8.7 (the inserted 8, then the real
+    major 7) for a plan built on a 7.5 GPU.
+    """
+    data = _engine(shared, FTRT_103).read_bytes()
+    marker_end = data.index(DEVICE_MARKER, 56) + len(DEVICE_MARKER)
+    variant = _insert_in_engn(data, marker_end, U32_RECORD + struct.pack("<I", 8))
+    values = read_header(_write(tmp_path, variant))
+    assert values["trt_version"] == "10.3.0.26"
+    assert values["truncated"] is False
+    assert "error" not in values
+    for key in ("build_compute_capability", "build_sm_count", "build_integrated", "device_layout"):
+        assert key not in values, key
+
+
+@pytest.mark.parametrize(
+    ("name", "index", "value"),
+    [
+        (FTRT_103, 12, 1023),  # the 1024 after the integrated flag
+        (FTRT_103, 15, 1),  # the last 65535 of the four constants
+        (FTRT_103, 9, 256),  # the 512 before the SM count
+        (FTRT_TWO_SECTIONS, 14, 7),  # the 512 after the compute capability
+        (FTRT_TWO_SECTIONS, 10, 5),  # the first 1024
+    ],
+)
+def test_device_block_with_changed_constants_gives_no_gpu(
+    shared: Path, tmp_path: Path, name: str, index: int, value: int
+) -> None:
+    data = bytearray(_engine(shared, name).read_bytes())
+    engn = read_header(_engine(shared, name))["sections"][0]["offset"]
+    at, kind, _ = _device_fields(bytes(data), engn)[index]
+    assert kind == 7
+    struct.pack_into("<I", data, at, value)
+    values = read_header(_write(tmp_path, bytes(data)))
+    assert "build_compute_capability" not in values
+    assert "build_sm_count" not in values
+    assert values["trt_version"] == PROVENANCE[name]["trt_version"]
+
+
+def test_real_ultralytics_metadata_prefix_is_reported_unloadable(
+    shared: Path, tmp_path: Path
+) -> None:
+    meta = (DATA / "ultralytics_metadata.json").read_text("utf-8").strip()
+    plan = _engine(shared, FTRT_TWO_SECTIONS).read_bytes()
+    data = len(meta).to_bytes(4, "little", signed=True) + meta.encode() + plan
+    values = read_header(_write(tmp_path, data, "yolo11n.engine"))
+    base = 4 + len(meta)
+    assert values["format"] == "ultralytics"
+    assert values["plan_offset"] == base
+    assert values["ultralytics.version"] == "8.3.203"
+    assert values["ultralytics.names"]["0"] == "person"
+    assert values["trt_version"] == "10.15.1.29"
+    assert values["build_compute_capability"] == "8.6"
+    assert values["truncated"] is False
+    assert values["trailing_bytes"] == 0
+    assert "cannot deserialize the file as is" in values["error"]
+    assert f"remove the first {base} bytes" in values["error"]
+
+
+def test_ultralytics_length_seen_as_the_magic(shared: Path, tmp_path: Path) -> None:
+    """A 1795-byte metadata block: TensorRT reads 0x00000703 where the magic should be."""
+    meta = '{"description": "' + "x" * 1776 + '"}'
+    assert len(meta) == 1795
+    data = len(meta).to_bytes(4, "little", signed=True) + meta.encode()
+    data += _engine(shared, FTRT_SMALL).read_bytes()
+    values = read_header(_write(tmp_path, data))
+    assert data[:4].hex() == "03070000"
+    assert values["format"] == "ultralytics"
+    assert values["inner_format"] == "ftrt"
+    assert values["trt_version"] == "8.6.1.6"
+
+
+@pytest.mark.parametrize("second", [FTRT_SMALL, FTRT_TWO_SECTIONS])
+def test_two_plans_concatenated(shared: Path, tmp_path: Path, second: str) -> None:
+    first = _engine(shared, FTRT_SMALL).read_bytes()
+    data = first + _engine(shared, second).read_bytes()
+    values = read_header(_write(tmp_path, data))
+    assert values["trt_version"] == "8.6.1.6"
+    assert values["truncated"] is False
+    assert values["trailing_bytes"] == len(data) - len(first)
+    assert "another plan (ftrt) starts there" in values["error"]
+
+
+def test_bare_archive_with_bytes_after_its_end(shared: Path, tmp_path: Path) -> None:
+    data = _engine(shared, "guorbit_processing-pipeline_model.engine").read_bytes() + b"junk"
+    values = read_header(_write(tmp_path, data))
+    assert values["format"] == "ptrt"
+    assert values["truncated"] is False
+    assert values["trailing_bytes"] == 4
+    assert "4 bytes after the plan end the header declares (1784649)" in values["error"]
+
+
+def _tar_with(member: bytes) -> bytes:
+    import tarfile
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        info = tarfile.TarInfo("model.plan")
+        info.size = len(member)
+        tar.addfile(info, io.BytesIO(member))
+    return buf.getvalue()
+
+
+def _zip_with(member: bytes) -> bytes:
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        archive.writestr("model.plan", member)
+    return buf.getvalue()
+
+
+def _gzip(member: bytes) -> bytes:
+    import gzip
+
+    return gzip.compress(member, mtime=0)
+
+
+def _safetensors(_: bytes) -> bytes:
+    header = json.dumps({"w": {"dtype": "F16", "shape": [2], "data_offsets": [0, 4]}}).encode()
+    return struct.pack("<Q", len(header)) + header + b"\0" * 4
+
+
+def _custom_prefix(plan: bytes) -> bytes:
+    tags = "My Custom Tag"
+    return bytes(len(tags)) + tags.encode() + plan  # bytes(n) is n zero bytes
+
+
+ANNEX = (
+    "/annex/objects/SHA256E-s862484--"
+    "fdcb526cf4a5a724f550a270b5dd294580abdf0cb5d7babc0acc915ce5a6642b.trt\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("make", "hint"),
+    [
+        (_tar_with, "a tar archive"),
+        (lambda plan: _gzip(_tar_with(plan)), "gzip-compressed"),
+        (_zip_with, "a ZIP archive"),
+        (_safetensors, "safetensors"),
+        (_custom_prefix, "plan magic ftrt appears at offset 26: 26 bytes were written before"),
+        (lambda plan: b"\0" * 8 + plan, "appears at offset 8"),
+        (lambda _: ANNEX.encode(), "git-annex pointer"),
+        (lambda _: b"\0" * 8192, "all zero"),
+        (lambda _: b"<!DOCTYPE html><html><body>404</body></html>\n", "HTML"),
+        (lambda _: b"placeholder: copy the engine here\n", "34-byte text file"),
+        (lambda _: b"\xef\xbb\xbf" + (DATA / "lfs_pointer_model.engine").read_bytes(), "LFS"),
+    ],
+)
+def test_not_a_plan_says_what_it_is(
+    shared: Path, tmp_path: Path, make: Callable[[bytes], bytes], hint: str
+) -> None:
+    data = make(_engine(shared, FTRT_SMALL).read_bytes())
+    values = read_header(_write(tmp_path, data))
+    assert values["format"] == "not-a-plan"
+    assert values["error"].startswith("no TensorRT plan magic (ftrt or ptrt)")
+    assert hint in values["error"]
+    assert "trt_version" not in values
+    assert "build_compute_capability" not in values
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_real_lfs_pointer_and_its_crlf_checkout(tmp_path: Path, newline: str) -> None:
+    text = (DATA / "lfs_pointer_model.engine").read_text("ascii").replace("\n", newline)
+    values = read_header(_write(tmp_path, text.encode("ascii"), "model.engine"))
+    assert values["format"] == "lfs-pointer"
+    oid = "e050790be9d3958243b727caa3f8225aad909537f385b6c4bf2de02008c3d6b1"
+    assert values["lfs.oid"] == f"sha256:{oid}"
+    assert values["lfs.size"] == 34709711
+    assert "truncated" not in values
+
+
+def test_lfs_pointer_of_the_pre_release_spec(tmp_path: Path) -> None:
+    text = (DATA / "lfs_pointer_model.engine").read_text("ascii")
+    text = text.replace("https://git-lfs.github.com/", "https://hawser.github.com/")
+    values = read_header(_write(tmp_path, text.encode("ascii")))
+    assert values["format"] == "lfs-pointer"
+    assert values["lfs.size"] == 34709711
+
+
+def test_dangling_git_annex_link(tmp_path: Path) -> None:
+    link = tmp_path / "rank0.engine"
+    link.symlink_to("../../.git/annex/objects/Xx/Yy/SHA256E-s100--abc.engine/SHA256E-s100--abc")
+    values = read_header(link)
+    assert values["format"] == "missing"
+    assert "git annex get" in values["error"]

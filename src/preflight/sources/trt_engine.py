@@ -13,7 +13,9 @@ Facts (keys under ``engine.``; a key the file does not show is absent, never gue
 ``format``
     ``ftrt`` (8.6+ container), ``ptrt`` (bare archive, 8.5 and older), ``ultralytics``
     (4-byte length + JSON metadata before the plan; ``inner_format`` names the plan kind),
-    ``lfs-pointer`` (a Git LFS pointer text, not an engine), ``not-a-plan`` (no plan magic),
+    ``lfs-pointer`` (a Git LFS pointer text, not an engine), ``not-a-plan`` (no plan magic;
+    the error says what the file looks like instead: a git-annex pointer, an archive, ONNX,
+    safetensors, text, zeros, or a plan that starts further in, after a foreign prefix),
     ``missing`` (no such path, or a dangling symbolic link), ``not-a-file`` (a directory,
     FIFO, socket or device), ``unreadable`` (the path exists but cannot be stat'ed, opened or
     read), ``empty`` (zero bytes).
@@ -34,13 +36,20 @@ Facts (keys under ``engine.``; a key the file does not show is absent, never gue
     ``declared_size`` is the size the header claims for the whole file (plan plus prefix).
     ``truncated`` is set for ``ftrt``/``ptrt``/``ultralytics``: true when the declared size or a
     section extends past the end of the file, or the ``ftrt`` trailer is missing.
+``trailing_bytes``
+    bytes after the end the header declares (0 for an intact plan; absent when truncated).
+    TensorRT refuses such a file ("Size specified in header does not match archive size"), so
+    a non-zero count also comes with an error (naming a second plan when one starts there).
 ``build_compute_capability``, ``build_sm_count``, ``build_integrated``, ``device_layout``
     best effort, from the copy of the build GPU's device properties in the archive (layouts
-    ``A`` and ``B`` of the report); absent when the block is not recognised or fails the
-    sanity checks. ``build_integrated`` (1 on Jetson-class devices) only for layout ``A``.
+    ``A`` and ``B`` of the report). A layout is recognised by its record kinds and the
+    constant fields every real plan of it holds, whatever the version bytes say; any other
+    block (a release with a layout no sample shows, a damaged block) gives none of these keys
+    rather than a guess. ``build_integrated`` (1 on Jetson-class devices) only for layout ``A``.
 ``ultralytics.<key>``
     each top-level key of the JSON metadata of a prefixed file; ``plan_offset``,
-    ``metadata_size`` and ``inner_format`` go with it.
+    ``metadata_size`` and ``inner_format`` go with it. Such a file always carries an error:
+    TensorRT (and so Triton) cannot deserialize it until the prefix is removed.
 ``lfs.oid`` / ``lfs.size``
     of a Git LFS pointer.
 ``magic``
@@ -77,7 +86,9 @@ FTRT = b"ftrt"
 PTRT = b"ptrt"
 TRAILER = b"\x99\x8b\x8d\x8b"
 ENGN_PAYLOAD_END = b"\x8f\x8b\x8d\x8b"
-LFS_PREFIX = b"version https://git-lfs"
+# Git LFS pointers; the spec also accepts the pre-release "hawser" spec URL.
+LFS_PREFIXES = (b"version https://git-lfs", b"version https://hawser")
+ANNEX_POINTER = b"/annex/objects/"
 KNOWN_SECTIONS = frozenset({"ENGN", "WGHT"})
 
 # Typed record payload sizes by ``code & 0x7fff`` (report §2.2). Zero = structure marker.
@@ -186,7 +197,14 @@ def read_header(path: Path, opener: OpenBinary = _open_binary) -> dict[str, Any]
     except FileNotFoundError:
         out.set("format", "missing")
         if path.is_symlink():
-            out.error(f"{path.name} is a symbolic link to a path that does not exist")
+            target = _link_target(path)
+            if ANNEX_POINTER.decode() in target:
+                out.error(
+                    f"{path.name} is a git-annex link whose content is not present: fetch it "
+                    "(git annex get)"
+                )
+            else:
+                out.error(f"{path.name} is a symbolic link to a path that does not exist")
         else:
             out.error(f"{path.name} does not exist")
         return out.result()
@@ -217,6 +235,13 @@ def read_header(path: Path, opener: OpenBinary = _open_binary) -> dict[str, Any]
     return out.result()
 
 
+def _link_target(path: Path) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return ""
+
+
 def extract(path: Path) -> Facts:
     """``engine.*`` facts of one engine file; every fact is located at the engine path."""
     location = Location(path=str(path))
@@ -228,7 +253,7 @@ def extract(path: Path) -> Facts:
 
 def _parse_file(rd: _Reader, out: _Out) -> None:
     head = rd.read_at(0, HEAD_BYTES)
-    if head.startswith(LFS_PREFIX):
+    if head.startswith(LFS_PREFIXES):
         _parse_lfs(head, out)
         return
     if len(head) >= 5 and head[3] == 0 and head[4:5] == b"{" and (_u32(head, 0) or 0) > 0:
@@ -280,6 +305,11 @@ def _parse_prefixed(rd: _Reader, head: bytes, out: _Out) -> None:
         out.truncate("the file ends after the metadata: no plan follows it")
         out.error("no plan after the JSON metadata")
         return
+    out.error(
+        f"{base} bytes of length and JSON metadata precede the plan (an Ultralytics export): "
+        "TensorRT, and so Triton, cannot deserialize the file as is (Magic tag does not "
+        f"match); remove the first {base} bytes to get the plain plan"
+    )
     _parse_plan(rd, base, rd.read_at(base, HEAD_BYTES), out, top_level=False)
 
 
@@ -299,10 +329,49 @@ def _parse_plan(rd: _Reader, base: int, head: bytes, out: _Out, *, top_level: bo
         out.set("magic", head[:8].hex(" "))
         if top_level:
             out.set("format", "not-a-plan")
-            hint = " (an ONNX model?)" if head[:1] == b"\x08" else ""
+            hint = _not_a_plan_hint(head, rd.size)
             out.error(f"no TensorRT plan magic (ftrt or ptrt) at the start of the file{hint}")
         else:
             out.error(f"no TensorRT plan magic after the JSON metadata (at offset {base})")
+
+
+def _not_a_plan_hint(head: bytes, size: int) -> str:
+    """What the file looks like instead, as ``": <text>"`` (empty when nothing is recognised)."""
+    text = _other_kind(head)
+    if text is None:
+        hits = [(head.find(m, 1), m) for m in (FTRT, PTRT) if head.find(m, 1) > 0]
+        if hits:
+            at, magic = min(hits)
+            text = (
+                f"the plan magic {magic.decode()} appears at offset {at}: {at} bytes were "
+                "written before the plan, which TensorRT cannot load as is"
+            )
+        elif not head.strip(b"\0"):
+            text = f"the first {len(head)} bytes are all zero (a preallocated or unwritten file?)"
+        elif all(0x20 <= b < 0x7F or b in b"\t\r\n" for b in head[:256]):
+            text = f"a {size}-byte text file"
+    return f": {text}" if text else ""
+
+
+def _other_kind(head: bytes) -> str | None:
+    """Well-known file kinds that end up under an engine's name."""
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(LFS_PREFIXES):
+        return "a Git LFS pointer with bytes before its version line, not the engine"
+    if head.startswith(ANNEX_POINTER) or b"/.git/annex/objects/" in head[:256]:
+        return "a git-annex pointer, not the engine: fetch the content (git annex get)"
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip-compressed data (a .tar.gz? unpack it)"
+    if head.startswith(b"PK\x03\x04"):
+        return "a ZIP archive (a PyTorch checkpoint or a zipped engine?)"
+    if head[257:262] == b"ustar":
+        return "a tar archive: unpack it and point the model at the plan inside"
+    if len(head) > 8 and head[8:10] in (b'{"', b"{}") and 0 < (_u64(head, 0) or 0) < 1 << 27:
+        return "a safetensors weights file"
+    if head[:1] == b"\x08":
+        return "an ONNX model? TensorRT loads plans built from it, not the model itself"
+    if head.lstrip()[:1] == b"<":
+        return "an HTML or XML document (an error page saved by a download?)"
+    return None
 
 
 # --- ftrt container ---------------------------------------------------------------------------
@@ -323,8 +392,8 @@ def _parse_ftrt(rd: _Reader, base: int, head: bytes, out: _Out) -> None:
         out.set("declared_size", base + declared)
         if declared > plan_size:
             out.truncate(f"the header declares {base + declared} bytes, the file has {rd.size}")
-        elif declared < plan_size:
-            out.error(f"the file has {plan_size - declared} bytes after the declared plan end")
+        else:
+            _trailing(rd, base + declared, out)
     header_version: tuple[int, ...] | None = None
     if len(head) >= 28:
         header_version = tuple(head[24:28])
@@ -398,6 +467,21 @@ def _parse_sections(table: bytes, count: int, plan_size: int, out: _Out) -> list
     return sections
 
 
+def _trailing(rd: _Reader, end: int, out: _Out) -> None:
+    """``trailing_bytes``: what follows the end the header declares (TensorRT refuses it)."""
+    extra = rd.size - end
+    out.set("trailing_bytes", extra)
+    if extra <= 0:
+        return
+    follows = rd.read_at(end, 4)
+    what = ""
+    if follows in (FTRT, PTRT):
+        what = f": another plan ({follows.decode()}) starts there (two plans concatenated?)"
+    elif not rd.read_at(end, min(extra, HEAD_BYTES)).strip(b"\0"):
+        what = " (zero bytes: padding added by a copy?)"
+    out.error(f"the file has {extra} bytes after the plan end the header declares ({end}){what}")
+
+
 def _check_trailer(rd: _Reader, base: int, declared: int | None, out: _Out) -> None:
     plan_size = rd.size - base
     end = declared if declared is not None and 4 <= declared <= plan_size else plan_size
@@ -423,8 +507,8 @@ def _parse_bare_ptrt(rd: _Reader, base: int, head: bytes, out: _Out) -> None:
         out.set("declared_size", base + payload + 24)
         if payload + 24 > plan_size:
             out.truncate(f"the header declares {base + payload + 24} bytes, the file has {rd.size}")
-        elif payload + 24 < plan_size:
-            out.error(f"the file has {plan_size - payload - 24} bytes after the declared end")
+        else:
+            _trailing(rd, base + payload + 24, out)
     _parse_archive(head, plan_size, out, header_version=None, in_container=False)
 
 
@@ -518,36 +602,63 @@ def _parse_records(
 
 
 def _parse_device_block(buf: bytes, pos: int, out: _Out) -> None:
-    """Best effort: build GPU compute capability and SM count (report §2.2, layouts A and B)."""
+    """Best effort: build GPU compute capability and SM count (report §2.2, layouts A and B).
+
+    The block is a run of typed records; a layout is recognised only when the record kinds and
+    the constant fields around the values match what every real plan of that layout holds.
+    Anything else (a layout of a release no sample shows, a damaged block) gives no GPU facts.
+    """
     window = buf[pos : pos + 64 + 8]
     starts = [(window.find(m), m) for m in _DEVICE_MARKERS if window.find(m) >= 0]
     if not starts:
         return
     at, marker = min(starts)
-    fields = [(k, v) for k, v, _ in _walk_records(buf, pos + at + len(marker), 40) if v is not None]
-    if len(fields) < 2:
+    records = _walk_records(buf, pos + at + len(marker), 40)
+    fields = [(k, int(v)) for k, v, _ in records if v is not None]
+    found = _layout_a(fields) or _layout_b(fields)
+    if found is None:
         return
-    major: int | None = None
-    minor: int | None = None
-    sms: int | None = None
-    integrated: int | None = None
-    if fields[0][0] == 7:
-        layout = "A"
-        major, minor = fields[0][1], fields[1][1]
-        bool_at = next((i for i, (k, _) in enumerate(fields) if k == _BOOL_CODE), None)
-        if bool_at is not None and bool_at >= 3 and fields[bool_at - 1][0] == 7:
-            sms, integrated = fields[bool_at - 1][1], fields[bool_at][1]
-    elif fields[0][0] == 9 and len(fields) >= 14:
-        layout = "B"
-        if fields[8][0] == 7 and fields[12][0] == 7 and fields[13][0] == 7:
-            sms, major, minor = fields[8][1], fields[12][1], fields[13][1]
-    else:
-        return
-    if major is None or minor is None or not (3 <= major <= 13 and 0 <= minor <= 9):
+    layout, major, minor, sms, integrated = found
+    if not (3 <= major <= 13 and 0 <= minor <= 9):
         return
     out.set("device_layout", layout)
     out.set("build_compute_capability", f"{major}.{minor}")
-    if sms is not None and 1 <= sms <= 1024:
+    if 1 <= sms <= 1024:
         out.set("build_sm_count", sms)
         if integrated in (0, 1):
             out.set("build_integrated", bool(integrated))
+
+
+_Device = tuple[str, int, int, int, int | None]
+
+# Layout A (7.1 to 10.6 samples): CC major, CC minor, clock, memory clock, bus width (u32), L2
+# size (u64), two or three shared-memory fields, 512, SM count (u32), integrated (bool), then
+# 1024, 2147483647, 65535, 65535.
+_A_AFTER_BOOL = (1024, 2147483647, 65535, 65535)
+_A_BOOL_AT = (10, 11)
+# Layout B (10.9 and 10.15 samples): total memory (u64), L2, persisting L2 (u64), clock,
+# memory clock, bus width, shared memory per block and per SM, SM count, 0, 1024, 1024,
+# CC major, CC minor, 512 (u32).
+_B_KINDS = (9, 8, 8, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7)
+_U32, _U64 = 7, 8
+
+
+def _layout_a(fields: list[tuple[int, int]]) -> _Device | None:
+    kinds = [k for k, _ in fields]
+    if len(fields) < 6 or kinds[:5] != [_U32] * 5 or kinds[5] != _U64:
+        return None
+    bool_at = next((i for i, k in enumerate(kinds) if k == _BOOL_CODE), None)
+    if bool_at not in _A_BOOL_AT or len(fields) < bool_at + 5:
+        return None
+    after = tuple(v for _, v in fields[bool_at + 1 : bool_at + 5])
+    if fields[bool_at - 1][0] != _U32 or fields[bool_at - 2][1] != 512 or after != _A_AFTER_BOOL:
+        return None
+    return "A", fields[0][1], fields[1][1], fields[bool_at - 1][1], fields[bool_at][1]
+
+
+def _layout_b(fields: list[tuple[int, int]]) -> _Device | None:
+    if tuple(k for k, _ in fields[: len(_B_KINDS)]) != _B_KINDS:
+        return None
+    if fields[10][1] != 1024 or fields[14][1] != 512:
+        return None
+    return "B", fields[12][1], fields[13][1], fields[8][1], None
