@@ -907,3 +907,16 @@ def test_dangling_git_annex_link(tmp_path: Path) -> None:
     values = read_header(link)
     assert values["format"] == "missing"
     assert "git annex get" in values["error"]
+
+
+def test_tags_of_later_releases(shared: Path, tmp_path: Path) -> None:
+    """Tags 243/244 from real runtime errors ("Current Version: 244" on a 11.3.0.99 runtime)."""
+    data = bytearray(_set_version(_engine(shared, FTRT_TWO_SECTIONS).read_bytes(), (11, 3, 0, 99)))
+    struct.pack_into("<I", data, 80 + 4, 244)  # the L20 archive's tag
+    values = read_header(_write(tmp_path, bytes(data)))
+    assert values["trt_version"] == "11.3.0.99"
+    assert values["serialization_tag"] == 244
+    assert values["tag_release"] == "11.3"
+    assert "error" not in values
+    assert tag_release(243) is not None
+    assert _load_writer().default_tag("11.3.0.99") == 244
