@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import string
 import subprocess
 import sys
 import textwrap
@@ -332,3 +333,138 @@ def test_base_repository_configs_parse(model: str) -> None:
     pc = parse(BASE / model / "config.pbtxt")
     assert pc.error is None and pc.message is not None
     assert pc.placeholders == []
+
+
+# -- real templates (tests/data/pbtxt/real, each file names its source) ---------------------
+
+REAL = DATA / "real"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "model_repo"
+# What the tensorrtllm_backend docs (docs/model_config.md) call mandatory, filled as
+# fill_template.py would (string.Template.safe_substitute leaves every other key as ${name}).
+MANDATORY = {
+    "triton_backend": "tensorrtllm",
+    "triton_max_batch_size": "8",
+    "decoupled_mode": "False",
+    "max_queue_delay_microseconds": "0",
+    "max_queue_size": "0",
+    "engine_dir": "/models/tensorrt_llm/1",
+    "batching_strategy": "inflight_fused_batching",
+    "encoder_input_features_data_type": "TYPE_FP16",
+    "logits_datatype": "TYPE_FP32",
+    "prompt_embedding_table_data_type": "TYPE_FP16",
+    "tokenizer_dir": "/models/preprocessing/1/tokenizer",
+    "preprocessing_instance_count": "1",
+    "postprocessing_instance_count": "1",
+    "bls_instance_count": "1",
+}
+
+
+def _fill(name: str, **extra: str) -> str:
+    text = (REAL / name).read_text(encoding="utf-8")
+    return string.Template(text).safe_substitute({**MANDATORY, **extra})
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "trtllm_main_tensorrt_llm.pbtxt",
+        "tbe_v0.10_tensorrt_llm.pbtxt",
+        "tbe_bls.pbtxt",
+        "tbe_preprocessing.pbtxt",
+        "tbe_postprocessing.pbtxt",
+    ],
+)
+def test_real_templates_filled_with_the_mandatory_keys_parse_cleanly(
+    tmp_path: Path, name: str
+) -> None:
+    path = tmp_path / "config.pbtxt"
+    path.write_text(_fill(name), encoding="utf-8")
+    facts = extract(path)
+    assert facts["triton.parse_errors"].value == []
+    assert facts["triton.unknown_fields"].value == []
+    # optional parameters may stay unfilled (a warning at most), nothing Triton needs
+    assert facts["triton.placeholders_in_values"].value == []
+
+
+def test_real_template_required_parameter_left_unfilled(tmp_path: Path) -> None:
+    # tensorrt_llm from TensorRT-LLM's triton_backend: ${batching_strategy} left in
+    # gpt_model_type makes the backend refuse the model ("Invalid gpt_model_type")
+    path = tmp_path / "config.pbtxt"
+    path.write_text(_fill("trtllm_main_tensorrt_llm.pbtxt", batching_strategy="${x}"), "utf-8")
+    facts = extract(path)
+    [item] = facts["triton.placeholders_in_values"].value
+    assert (item["name"], item["key"], item["line"]) == ("x", "gpt_model_type", 144)
+    assert item["required"] is True
+    assert "Invalid gpt_model_type" in item["text"]
+    # its tokenizer_dir is optional (guided decoding only): still a parameter warning
+    strings = {p["key"] for p in facts["triton.placeholders_in_parameters"].value}
+    assert "tokenizer_dir" not in strings  # filled by MANDATORY here
+    path.write_text(_fill("trtllm_main_tensorrt_llm.pbtxt", tokenizer_dir="${t}"), "utf-8")
+    facts = extract(path)
+    assert facts["triton.placeholders_in_values"].value == []
+    assert "tokenizer_dir" in {p["key"] for p in facts["triton.placeholders_in_parameters"].value}
+
+
+def test_real_preprocessing_tokenizer_dir_left_unfilled(tmp_path: Path) -> None:
+    path = tmp_path / "config.pbtxt"
+    path.write_text(_fill("tbe_preprocessing.pbtxt", tokenizer_dir="${tokenizer_dir}"), "utf-8")
+    facts = extract(path)
+    [item] = facts["triton.placeholders_in_values"].value
+    assert (item["name"], item["line"]) == ("tokenizer_dir", 117)
+    assert "fails to load a tokenizer" in item["text"]
+    # add_special_tokens has a default in model.py: a warning, not an error
+    [warn] = facts["triton.placeholders_in_parameters"].value
+    assert warn["name"] == "add_special_tokens"
+
+
+def test_real_tab_indented_template_locations(tmp_path: Path) -> None:
+    # tensorrtllm_backend 0.10 indents the LoRA inputs with tabs
+    path = tmp_path / "config.pbtxt"
+    path.write_text(_fill("tbe_v0.10_tensorrt_llm.pbtxt"), encoding="utf-8")
+    pc = parse(path)
+    assert pc.message is not None
+    lines = path.read_text(encoding="utf-8").split("\n")
+    dims = pc.locate("input[6].dims")
+    assert dims is not None and lines[dims.line - 1].startswith("\tdims: [ 1 ]")
+    names = [t.name for t in pc.message.input]
+    assert names[6] == "lora_task_id" and names[7] == "lora_config"
+
+
+def test_real_bls_template_with_commas_between_fields(tmp_path: Path) -> None:
+    # the BLS template separates some fields with commas: valid text format
+    path = tmp_path / "config.pbtxt"
+    path.write_text(_fill("tbe_bls.pbtxt"), encoding="utf-8")
+    facts = extract(path)
+    names = [i["name"] for i in facts["triton.inputs"].value]
+    assert names[-2:] == ["num_draft_tokens", "use_draft_logits"]
+    [group] = facts["triton.instance_groups"].value
+    assert (group["kind"], group["count"]) == ("KIND_CPU", 1)
+    unfilled = {p["name"] for p in facts["triton.placeholders_in_parameters"].value}
+    assert unfilled == {
+        "accumulate_tokens",
+        "tensorrt_llm_model_name",
+        "tensorrt_llm_draft_model_name",
+    }
+
+
+def test_real_template_in_the_example_repository_exits_0_then_1(tmp_path: Path) -> None:
+    from preflight.cli import main
+
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLE, repo)
+    config = repo / "tensorrt_llm" / "config.pbtxt"
+    config.write_text(_fill("trtllm_main_tensorrt_llm.pbtxt"), encoding="utf-8")
+    assert main(["check", str(repo), "--format", "json", "--output", str(tmp_path / "a")]) == 0
+    config.write_text(_fill("trtllm_main_tensorrt_llm.pbtxt", batching_strategy="${b}"), "utf-8")
+    out = tmp_path / "b.json"
+    assert main(["check", str(repo), "--format", "json", "--output", str(out)]) == 1
+    import json
+
+    errors = [
+        r
+        for r in json.loads(out.read_text(encoding="utf-8"))["results"]
+        if r["status"] == "fail" and r["severity"] == "error"
+    ]
+    assert [(r["rule"], r["location"]["path"], r["location"]["line"]) for r in errors] == [
+        ("TRITON003", "tensorrt_llm/config.pbtxt", 144)
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import string
 import sys
 import textwrap
 from pathlib import Path
@@ -15,6 +16,7 @@ from preflight.sources.triton_config import parse
 from preflight.sources.triton_layout import extract_model, extract_repo, model_dirs
 
 BASE = Path(__file__).resolve().parents[1] / "data" / "pbtxt" / "base_repo"
+REAL = Path(__file__).resolve().parents[1] / "data" / "pbtxt" / "real"
 
 
 @pytest.fixture()
@@ -287,10 +289,26 @@ def test_io_rules(repo: Path) -> None:
     assert by_tensor["i"] == ["model input 'i' has different size for dims and reshape for m"]
     first = facts["triton.io.invalid"].value[0]
     assert first["line"] == 5 and first["path"] == str(repo / "m" / "config.pbtxt")
+    # 'a' is both an input and an output: separate namespaces, not a finding
     assert texts(facts, "triton.io.duplicate_names") == [
-        "'a' of model 'm' is both an input and an output",
         "output 'o' of model 'm' is declared twice",
     ]
+
+
+def test_real_preprocessing_template_reads_and_writes_request_output_len(repo: Path) -> None:
+    # The official preprocessing template has REQUEST_OUTPUT_LEN as an input and an output.
+    text = (REAL / "tbe_preprocessing.pbtxt").read_text(encoding="utf-8")
+    filled = string.Template(text).safe_substitute(
+        triton_max_batch_size="8",
+        tokenizer_dir="/models/tokenizer",
+        add_special_tokens="False",
+        preprocessing_instance_count="1",
+    )
+    write_model(repo, "preprocessing", filled, {"1/model.py": "x"})
+    facts = model(repo, "preprocessing")
+    for key in PROBLEM_KEYS:
+        assert facts[key].value == [], key
+    assert facts["triton.io.duplicate_names"].value == []
 
 
 def test_valid_reshape_with_matching_wildcard_segments(repo: Path) -> None:

@@ -281,7 +281,7 @@ def _io_problems(name: str, pc: ParsedConfig) -> tuple[list[Item], list[Item]]:
     dupes: list[Item] = []
     trt = msg.platform == "tensorrt_plan" or msg.backend == "tensorrt"
     batching = msg.max_batch_size > 0
-    seen: dict[str, str] = {}
+    seen: dict[tuple[str, str], str] = {}
     for kind, tensors in (("input", msg.input), ("output", msg.output)):
         for i, t in enumerate(tensors):
             here = f"{kind}[{i}]"
@@ -345,15 +345,13 @@ def _io_problems(name: str, pc: ParsedConfig) -> tuple[list[Item], list[Item]]:
                     "TensorRT plans carry BOOL, UINT8, INT8, INT32, INT64, FP16, FP32 or BF16",
                     "data_type",
                 )
-            if t.name in seen:
-                other = seen[t.name]
-                text = (
-                    f"{kind} '{t.name}' of model '{name}' is declared twice"
-                    if other == kind
-                    else f"'{t.name}' of model '{name}' is both an input and an output"
-                )
+            # Inputs and outputs are separate namespaces: a Python model may read and write a
+            # tensor of the same name (the official preprocessing template does so with
+            # REQUEST_OUTPUT_LEN), so only a name declared twice on one side is a finding.
+            if (kind, t.name) in seen:
+                text = f"{kind} '{t.name}' of model '{name}' is declared twice"
                 dupes.append(items.at(text, here, tensor=t.name))
-            seen.setdefault(t.name, kind)
+            seen.setdefault((kind, t.name), kind)
     return invalid, dupes
 
 
