@@ -94,3 +94,34 @@ def test_cc_model_filename_built_for_another_gpu_fails(
     [gpu] = by_rule(found, "TRT003")
     assert gpu["status"] == "fail" and "compute capability 7.5" in str(gpu["message"])
     assert "8.0 (cc_model_filenames)" in str(gpu["message"])
+
+
+def test_metadata_prefixed_plan_is_refused_like_triton_does(
+    shared: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An exporter's JSON prefix before the plan makes Triton fail with 'Magic tag does not match'."""
+    import struct
+
+    plan = (shared / "fixtures" / "engines" / "smile2game_nvidia-game_model.plan").read_bytes()
+    meta = b'{"description": "Ultralytics YOLOv8n", "task": "detect", "batch": 1}'
+    prefixed = tmp_path / "prefixed.plan"
+    prefixed.write_bytes(struct.pack("<I", len(meta)) + meta + plan)
+    repo = make_repo(tmp_path, prefixed)
+    status, found = results(repo, capsys, "--trt-version", "8.6.1.6", "--target-gpu", "RTX 4090")
+    [res] = by_rule(found, "TRT001")
+    assert status == 1 and res["status"] == "fail"
+    assert f"remove the first {4 + len(meta)} bytes" in str(res["message"])
+    assert [r["status"] for r in by_rule(found, "TRT002")] == ["pass"]  # the plan behind is read
+
+
+def test_plan_with_bytes_after_its_end_is_refused(
+    shared: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan = (shared / "fixtures" / "engines" / "smile2game_nvidia-game_model.plan").read_bytes()
+    padded = tmp_path / "padded.plan"
+    padded.write_bytes(plan + plan)
+    repo = make_repo(tmp_path, padded)
+    status, found = results(repo, capsys, "--trt-version", "8.6.1.6", "--target-gpu", "RTX 4090")
+    [res] = by_rule(found, "TRT001")
+    assert status == 1 and res["status"] == "fail"
+    assert f"{len(plan)} bytes follow the end of the plan" in str(res["message"])
