@@ -29,6 +29,7 @@ HOST = "127.0.0.1"
 # Logged by the Python backend stub when it cannot start a model (e.g. no model.py); the
 # server then never answers the load request.
 _STUB_FAILED = "Failed to preinitialize Python stub"
+_PROTOBUF_ERROR = "[libprotobuf ERROR"
 
 
 def _site_root() -> Path | None:
@@ -125,6 +126,27 @@ def _strip_log_prefix(line: str) -> str:
 def _mentions(name: str) -> re.Pattern[str]:
     """Matches ``name`` as a whole model name (not as the prefix of a longer one)."""
     return re.compile(rf"(?<![\w.-]){re.escape(name)}(?![\w.-])")
+
+
+def _error_lines(lines: list[str]) -> list[str]:
+    """The error lines of a log excerpt, prefix and quotes removed.
+
+    libprotobuf prints the parse error (with line:col) on its own line, without the model's
+    name, just before Triton's "failed to read text proto from <path>"; it is joined to that
+    line so that it stays with its model.
+    """
+    out: list[str] = []
+    pending = ""
+    for line in lines:
+        if line.startswith(_PROTOBUF_ERROR):
+            pending = line.partition("] ")[2].strip()
+        elif line[:1] == "E" or _STUB_FAILED in line:
+            text = _strip_log_prefix(line)
+            if pending and "failed to read text proto" in text:
+                text = f"{text}: {pending}"
+                pending = ""
+            out.append(text)
+    return out
 
 
 def _die_with_parent() -> None:
@@ -348,11 +370,7 @@ class TritonServer:
         mentions = _mentions(name)
         found: list[str] = []
         for _ in range(20):  # the log line may trail the RPC reply by a few milliseconds
-            found = [
-                _strip_log_prefix(line)
-                for line in self._lines_since(offset)
-                if line[:1] == "E" or _STUB_FAILED in line
-            ]
+            found = _error_lines(self._lines_since(offset))
             if found:
                 break
             time.sleep(0.025)
@@ -369,8 +387,10 @@ class TritonServer:
 
         if self._client is None:
             return
+        # A model whose load never finished (a failed Python stub) would block the unload
+        # forever: the call is bounded.
         with contextlib.suppress(InferenceServerException):
-            self._client.unload_model(name, unload_dependents=True)
+            self._client.unload_model(name, unload_dependents=True, client_timeout=10)
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             states = {m.get("name"): m.get("state") for m in self.repository_index()}
