@@ -329,8 +329,7 @@ def _variants() -> list[Variant]:
         "unfilled ${placeholder} in a string parameter (parses; the backend sees the literal)",
         python_model(
             v,
-            extra=CPU1
-            + 'parameters { key: "tokenizer_dir" value { string_value: "${tokenizer_dir}" } }\n',
+            extra=CPU1 + 'parameters { key: "greeting" value { string_value: "${greeting}" } }\n',
         ),
     )
     v = "lenient_duplicate_input_names"
