@@ -7,13 +7,15 @@ least one result with status fail and severity error". They must agree on every 
 the documented exceptions of the corpus: ``lenient`` (Triton loads it, preflight may only
 warn) and ``environment`` (Triton refuses it only because this server has no GPU).
 
-The table of verdicts is written to ``tests/agreement/agreement_table.md``.
+The table of verdicts is written to a temporary folder (its path is in the failure message);
+``PREFLIGHT_WRITE_AGREEMENT=1`` writes it to ``tests/agreement/agreement_table.md`` instead.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 import time
@@ -237,14 +239,22 @@ def render_table(
 
 
 def test_agreement_table(
-    triton: dict[str, TritonVerdict], preflight: dict[str, PreflightVerdict]
+    triton: dict[str, TritonVerdict],
+    preflight: dict[str, PreflightVerdict],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
+    """Records the table: in the checkout with PREFLIGHT_WRITE_AGREEMENT=1, else in a temp dir."""
     text, agree, total = render_table(triton, preflight)
-    TABLE.write_text(
+    table = (
+        TABLE
+        if os.environ.get("PREFLIGHT_WRITE_AGREEMENT")
+        else (tmp_path_factory.mktemp("agreement") / TABLE.name)
+    )
+    table.write_text(
         "# Agreement: preflight check vs a real Triton server\n\n"
         "Written by `tests/agreement/test_agreement.py`; see docs/agreement.md.\n\n" + text
     )
     line = f"agreement: {agree}/{total} variants"
     print(line)
     sys.stderr.write(line + "\n")
-    assert agree == total, f"{line}; see {TABLE}"
+    assert agree == total, f"{line}; see {table}"
