@@ -149,6 +149,9 @@ def test_specific_and_latest_policies(repo: Path) -> None:
 
 def test_missing_config_unless_autofill_can_work(repo: Path) -> None:
     (repo / "infer" / "config.pbtxt").unlink()
+    # a real server guesses the Python backend from model.py (agreement: lenient_missing_config)
+    assert model(repo, "infer")["triton.layout.missing_config"].value == []
+    (repo / "infer" / "1" / "model.py").unlink()
     facts = model(repo, "infer")
     [item] = facts["triton.layout.missing_config"].value
     assert item["text"].startswith("failed to open text file for read")
@@ -174,6 +177,9 @@ def test_name_mismatch_and_platform_backend(repo: Path) -> None:
         "unexpected platform type 'made_up' for infer"
     ]
     edit(cfg, 'platform: "made_up"', "")
+    # with 1/model.py Triton's autofill picks the Python backend; without it nothing tells
+    assert texts(model(repo, "infer"), "triton.layout.platform_backend") == []
+    (repo / "infer" / "1" / "model.py").unlink()
     assert texts(model(repo, "infer"), "triton.layout.platform_backend") == [
         "must specify 'platform' or 'backend' for 'infer'"
     ]
@@ -469,6 +475,41 @@ def test_ensemble_missing_step_model_and_version(repo: Path) -> None:
     assert missing[1]["line"] == 26 and missing[1]["path"] == str(
         repo / "ensemble" / "config.pbtxt"
     )
+
+
+def test_ensemble_internal_tensor_dtype_between_steps(repo: Path) -> None:
+    # a real server refuses it (tests/agreement variant bad_ens_dtype_mismatch): step infer
+    # reads 'ids' as FP32 while step preprocess writes it as INT32
+    edit(repo / "infer" / "config.pbtxt", "TYPE_INT32", "TYPE_FP32")
+    [item] = cross(repo)["ensemble"]["triton.ensemble.step_io"].value
+    assert item["text"] == (
+        "in ensemble ensemble, ensemble tensor ids: inconsistent data type: TYPE_INT32 is "
+        "inferred from model preprocess while TYPE_FP32 is inferred from model infer"
+    )
+    assert item["line"] == 26 and item["model"] == "infer"
+
+
+def test_platform_beside_a_set_backend(repo: Path) -> None:
+    # a real server loads platform tensorrt_plan beside backend python with the Python backend
+    # (tests/agreement variant lenient_platform_with_python_backend): model.py, CPU instances
+    cfg = repo / "infer" / "config.pbtxt"
+    edit(cfg, 'backend: "python"', 'platform: "tensorrt_plan"\nbackend: "python"')
+    facts = model(repo, "infer")
+    assert facts["triton.layout.missing_model_file"].value == []
+    assert facts["triton.layout.instance_groups"].value == []
+    assert facts["triton.layout.platform_backend"].value == []
+    # backend "tensorrt" without a platform may name optimization profiles
+    write_model(
+        repo,
+        "det",
+        """\
+        backend: "tensorrt"
+        max_batch_size: 0
+        instance_group [ { kind: KIND_GPU, profile: [ "0" ] } ]
+        """,
+        {"1/model.plan": "x"},
+    )
+    assert model(repo, "det")["triton.layout.instance_groups"].value == []
 
 
 def test_ensemble_step_io_and_batch_size(repo: Path) -> None:

@@ -52,7 +52,9 @@ _TRT_TYPES = {
     "TYPE_BF16",
 }
 # Files Triton's autofill recognises in the first version folder when config.pbtxt is absent.
-_AUTOFILL_FILES = ("model.plan", "model.onnx", "model.savedmodel", "model.graphdef")
+# model.py: a real server loads a Python model without config.pbtxt (backend guessed from the
+# file; tests/agreement variant lenient_missing_config).
+_AUTOFILL_FILES = ("model.plan", "model.onnx", "model.savedmodel", "model.graphdef", "model.py")
 
 
 class _Items:
@@ -194,6 +196,15 @@ def _platform_backend(name: str, model_dir: Path, pc: ParsedConfig) -> list[Item
     return out
 
 
+def _is_tensorrt(msg: Any) -> bool:
+    """Whether the TensorRT backend serves the model. A set backend wins over the platform:
+    Triton loads ``platform: "tensorrt_plan"`` beside ``backend: "python"`` with the Python
+    backend (tests/agreement variant lenient_platform_with_python_backend)."""
+    if msg.backend:
+        return bool(msg.backend == "tensorrt")
+    return bool(msg.platform == "tensorrt_plan")
+
+
 def _model_file(msg: Any) -> tuple[str, str] | None:
     """The default model file and its kind, or None when the backend needs none we know."""
     platform, backend = msg.platform, msg.backend
@@ -201,7 +212,7 @@ def _model_file(msg: Any) -> tuple[str, str] | None:
         return None
     kind = "any"
     default = None
-    if platform in _PLATFORMS:
+    if platform in _PLATFORMS and (not backend or _PLATFORMS[platform][0] == backend):
         _, default, kind = _PLATFORMS[platform]
     elif backend in _BACKENDS:
         default, kind = _BACKENDS[backend]
@@ -238,7 +249,7 @@ def _missing_files(
     else:
         files.append((wanted[0], wanted[1], field))
     out: list[Item] = []
-    trt = msg.platform == "tensorrt_plan" or msg.backend == "tensorrt"
+    trt = _is_tensorrt(msg)
     for v in load:
         for file, kind, where in files:
             target = model_dir / str(v) / file  # the backend opens <model>/<version>/
@@ -279,7 +290,7 @@ def _io_problems(name: str, pc: ParsedConfig) -> tuple[list[Item], list[Item]]:
     items = _Items(pc)
     invalid: list[Item] = []
     dupes: list[Item] = []
-    trt = msg.platform == "tensorrt_plan" or msg.backend == "tensorrt"
+    trt = _is_tensorrt(msg)
     batching = msg.max_batch_size > 0
     seen: dict[tuple[str, str], str] = {}
     for kind, tensors in (("input", msg.input), ("output", msg.output)):
@@ -413,7 +424,7 @@ def _instance_groups(name: str, pc: ParsedConfig) -> list[Item]:
         return []
     items = _Items(pc)
     out: list[Item] = []
-    trt = msg.platform == "tensorrt_plan" or msg.backend == "tensorrt"
+    trt = _is_tensorrt(msg)
     for i, g in enumerate(msg.instance_group):
         gname = g.name or f"{name}_{i}"
         kind = type(g).Kind.Name(g.kind)
@@ -434,7 +445,8 @@ def _instance_groups(name: str, pc: ParsedConfig) -> list[Item]:
         if g.count < 0:
             text = f"instance group {gname} of model {name} has count {g.count}; count must be >= 1"
             out.append(items.at(text, here))
-        if g.profile and msg.platform != "tensorrt_plan":
+        plan = msg.platform == "tensorrt_plan" or (not msg.platform and msg.backend == "tensorrt")
+        if g.profile and not plan:  # autofill gives backend "tensorrt" the platform
             text = (
                 f"instance group {gname} of model {name} specifies profile field which is only "
                 "supported for TensorRT models"
@@ -683,6 +695,14 @@ def _ensemble_cross(
     batch: list[Item] = []
     ens_in = _io_map(pc, "input")
     ens_out = _io_map(pc, "output")
+    # internal tensor -> (data type, model) of the step output that writes it
+    produced: dict[str, tuple[int, str]] = {}
+    for step in msg.ensemble_scheduling.step:
+        other = models.get(step.model_name)
+        outs = _io_map(other, "output") if other is not None else {}
+        for key, tensor in step.output_map.items():
+            if key in outs and tensor not in ens_out:
+                produced.setdefault(tensor, (outs[key].data_type, step.model_name))
     for i, step in enumerate(msg.ensemble_scheduling.step):
         here = f"ensemble_scheduling.step[{i}]"
         s = step.model_name
@@ -714,6 +734,14 @@ def _ensemble_cross(
                     f"{pb2.DataType.Name(ens_in[tensor].data_type)} is inferred from model "
                     f"{name} while {pb2.DataType.Name(s_in[key].data_type)} is inferred from "
                     f"model {s}"
+                )
+                step_io.append(items.at(text, here, model=s, tensor=tensor))
+            elif tensor in produced and produced[tensor][0] != s_in[key].data_type:
+                dtype, writer = produced[tensor]
+                text = (
+                    f"in ensemble {name}, ensemble tensor {tensor}: inconsistent data type: "
+                    f"{pb2.DataType.Name(dtype)} is inferred from model {writer} while "
+                    f"{pb2.DataType.Name(s_in[key].data_type)} is inferred from model {s}"
                 )
                 step_io.append(items.at(text, here, model=s, tensor=tensor))
         for key, t in sorted(s_in.items()):
