@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 from pathlib import Path, PurePosixPath
 
-ENGINE_DIR_PARAMETERS = ("gpt_model_path", "engine_dir", "encoder_model_path", "decoder_model_path")
+# The parameters the tensorrtllm backend reads an engine directory from (decoder, encoder).
+ENGINE_DIR_PARAMETERS = ("gpt_model_path", "encoder_model_path")
 _PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
 
 
@@ -28,6 +29,8 @@ def map_path(value: str, repo: Path, path_map: list[tuple[str, str]]) -> tuple[P
     """
     if _PLACEHOLDER.search(value):
         return None, f"{value!r} is an unfilled template placeholder"
+    if value != value.strip():
+        return None, f"{value!r} has white space around it: the backend keeps it in the path"
     for src, dst in path_map:
         src_norm = src.rstrip("/")
         if value == src_norm or value.startswith(src_norm + "/"):
@@ -37,15 +40,19 @@ def map_path(value: str, repo: Path, path_map: list[tuple[str, str]]) -> tuple[P
                 mapped = repo / mapped
             return mapped, f"{value} -> {mapped} (path map {src}={dst})"
     direct = Path(value) if Path(value).is_absolute() else repo / value
-    if direct.exists():
+    if direct.is_dir():
         return direct, f"{value} (exists as written)"
+    if direct.exists():
+        return None, f"{value} is a file, not a folder"
     parts = [p for p in PurePosixPath(value).parts if p not in ("/", "")]
     for start in range(len(parts)):
         tail = parts[start:]
         candidate = repo.joinpath(*tail)
+        shown = "/".join(tail)
         if candidate.is_dir():
-            shown = "/".join(tail)
             return candidate, f"{value} -> {shown} (matched by its tail inside the repository)"
+        if candidate.exists():
+            return None, f"{value} -> {shown} is a file, not a folder"
     return None, f"{value} does not exist, and no tail of it exists inside the repository"
 
 

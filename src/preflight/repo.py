@@ -118,12 +118,14 @@ def _trtllm_subjects(
     for parameter in discovery.ENGINE_DIR_PARAMETERS:
         raw = _value(facts, f"triton.parameters.{parameter}")
         if isinstance(raw, str) and raw.strip():
-            engine_dir, how = discovery.map_path(raw.strip(), repo, options.path_map)
+            engine_dir, how = discovery.map_path(raw, repo, options.path_map)
             where = facts[f"triton.parameters.{parameter}"].location or where
             how = f"{parameter}: {how}"
             named = True
+            facts["trtllm.engine_dir_parameter"] = Fact(parameter, where)
             break
     if not named:
+        facts["trtllm.engine_dir_parameter"] = Fact(None, where)
         versions = [v for v in discovery.version_dirs(model_dir) if (v / "config.json").is_file()]
         if versions:
             engine_dir = versions[-1]
@@ -134,8 +136,17 @@ def _trtllm_subjects(
     facts["trtllm.engine_dir_mapping"] = Fact(how or "no gpt_model_path parameter", where)
     notes.append(f"{name}: engine directory {how or 'not found'}")
 
+    if found and engine_dir is not None and not (engine_dir / "config.json").is_file():
+        problem = f"no config.json in {shown}/: it is not the folder trtllm-build wrote"
+        facts["trtllm.engine_config_problem"] = Fact(problem, where)
     if engine_dir is not None and (engine_dir / "config.json").is_file():
         facts.update(engine_config.extract(engine_dir / "config.json"))
+        error = _value(facts, "engine_config.parse_error")
+        if isinstance(error, dict):
+            facts["trtllm.engine_config_problem"] = Fact(
+                f"config.json does not parse: {error.get('message')}",
+                facts["engine_config.parse_error"].location,
+            )
         built_with = _value(facts, "engine_config.version")
         if isinstance(built_with, str):
             from .target import trt_for_trtllm
@@ -266,6 +277,6 @@ def scan(repo: Path, target: Facts, options: ScanOptions) -> Scan:
             extra, more_notes = _trtllm_subjects(repo, model_dir, facts, target, options)
             subjects.extend(extra)
             notes.extend(more_notes)
-        elif platform in PLAN_PLATFORMS or backend in PLAN_BACKENDS:
+        elif backend in PLAN_BACKENDS or (not backend and platform in PLAN_PLATFORMS):
             subjects.extend(_plan_subjects(model_dir, repo, with_target, options))
     return Scan(subjects, notes)
