@@ -120,6 +120,7 @@ def _relocate(result: Result, repo: Path) -> Result:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from . import config as cfgmod
+    from . import suppress
     from .engine import evaluate
     from .repo import ScanOptions, scan
     from .reporters import REPORTERS
@@ -165,12 +166,20 @@ def cmd_check(args: argparse.Namespace) -> int:
         models = [s for s in subjects if s.kind == "triton-model"]
         subjects.append(server_subject(args.server, repo, models))
     results = [_relocate(r, repo) for r in evaluate(rules, subjects, cfg.rules)]
+    suppressions = list(cfg.ignore)
+    directive_notes: list[str] = []
+    for subject in subjects:
+        if subject.kind == "triton-model":
+            found, bad = suppress.from_pbtxt(repo, subject.name)
+            suppressions += found
+            directive_notes += bad
+    results = suppress.apply(results, suppressions)
     run = RunResult(
         preflight_version=__version__,
         repo=str(repo),
         target=target,
         results=tuple(results),
-        notes=tuple((notes if args.verbose else []) + result_scan.notes),
+        notes=tuple((notes if args.verbose else []) + result_scan.notes + directive_notes),
     )
     fail_on = Severity(args.fail_on or cfg.fail_on or "error")
     out = open_output_for(args.output)

@@ -10,6 +10,7 @@ from . import yamlmarks
 from .engine import RuleSettings
 from .errors import UsageError
 from .model import Severity
+from .suppress import Suppression
 
 CONFIG_NAME = ".preflight.yaml"
 _TARGET_KEYS = {"gpu", "triton", "trt", "trtllm", "gpu_count"}
@@ -22,6 +23,7 @@ _TOP_KEYS = {
     "path-map",
     "deserialize",
     "require-deserialize",
+    "ignore",
 }
 _RULE_KEYS = {"enabled", "severity", "options"}
 
@@ -38,6 +40,7 @@ class Config:
     deserialize: bool = False
     require_deserialize: bool = False
     doc: yamlmarks.Document | None = None  # for pointing later errors at their lines
+    ignore: list[Suppression] = field(default_factory=list)
 
 
 def _str(doc: yamlmarks.Document, keys: list[str | int], value: Any) -> str:
@@ -111,6 +114,8 @@ def load(path: Path) -> Config:
             raise UsageError(doc.error(["path-map"], "expected a mapping FROM: TO"))
         for src, dst in path_map.items():
             cfg.path_map.append((str(src), _str(doc, ["path-map", src], dst)))
+        for index, entry in enumerate(data.get("ignore") or []):
+            cfg.ignore.append(_suppression(doc, index, entry, errors))
         rules = data.get("rules") or {}
         if not isinstance(rules, dict):
             raise UsageError(
@@ -157,12 +162,42 @@ def load(path: Path) -> Config:
     return cfg
 
 
+def _suppression(doc: yamlmarks.Document, index: int, entry: Any, errors: list[str]) -> Suppression:
+    where: list[str | int] = ["ignore", index]
+    if not isinstance(entry, dict):
+        errors.append(doc.error(where, "expected a mapping with rules, paths and reason"))
+        return Suppression(frozenset(), (), "", "")
+    for key in entry:
+        if key not in ("rules", "paths", "reason"):
+            errors.append(doc.error([*where, key], "unknown key; expected rules, paths or reason"))
+    rules = entry.get("rules")
+    if not isinstance(rules, list) or not rules or not all(isinstance(r, str) for r in rules):
+        errors.append(doc.error([*where, "rules"], "expected a list of rule ids or names"))
+        rules = []
+    paths = entry.get("paths") or []
+    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+        errors.append(doc.error([*where, "paths"], "expected a list of path globs"))
+        paths = []
+    reason = entry.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        errors.append(doc.error(where, "every ignore entry needs a reason"))
+        reason = ""
+    line, _ = doc.where(where)
+    label = f"{doc.path.name}:{line}"
+    return Suppression(frozenset(rules), tuple(paths), reason.strip(), label)
+
+
 def check_rule_settings(cfg: Config, known: dict[str, set[str]]) -> None:
     """Settings must name existing rules and options; ``known`` maps id and name to options."""
     doc = cfg.doc
     if doc is None:
         return
     errors = []
+    for index, entry in enumerate(cfg.ignore):
+        for rule in sorted(entry.rules - set(known)):
+            errors.append(
+                doc.error(["ignore", index, "rules"], f"no rule has the id or name {rule!r}")
+            )
     for rule_id, settings in cfg.rules.items():
         if rule_id not in known:
             errors.append(doc.error(["rules", rule_id], "no rule has this id or name"))
