@@ -246,3 +246,14 @@ def test_installed_tensorrt_is_the_deployment_version_when_none_is_given(tmp_pat
     [res] = [r for r in report["results"] if r["rule"] == "TRT002"]
     assert res["status"] == "fail"
     assert "(the installed tensorrt package 10.9.0.34)" in res["message"]
+
+
+def test_facts_engine_deserialize_reports_why_it_is_skipped_here() -> None:
+    engine = EXAMPLE / "tensorrt_llm" / "1" / "rank0.engine"
+    proc = run("facts", "--engine", str(engine), "--deserialize")
+    assert proc.returncode == 0
+    facts = json.loads(proc.stdout)
+    assert facts["engine"]["trt_version"] == "10.10.0.31"
+    assert facts["deserialize"]["status"] in ("skipped", "ok", "failed", "crashed")
+    if facts["deserialize"]["status"] == "skipped":
+        assert facts["deserialize"]["reason"]

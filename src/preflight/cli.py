@@ -75,6 +75,11 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--engine-config", type=Path, metavar="FILE")
     f.add_argument("--repo", type=Path, metavar="DIR")
     f.add_argument("--pbtxt", type=Path, metavar="FILE")
+    f.add_argument(
+        "--deserialize",
+        action="store_true",
+        help="with --engine: also deserialize it with TensorRT in a child process",
+    )
     f.add_argument("--format", choices=("json", "text"), default="json")
 
     r = sub.add_parser("rules", help="list every rule")

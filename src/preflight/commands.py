@@ -226,6 +226,10 @@ def cmd_facts(args: argparse.Namespace) -> int:
         from .sources import trt_engine
 
         facts.update(trt_engine.extract(args.engine))
+        if args.deserialize:
+            from .deserialize import deserialize
+
+            facts.update(deserialize(args.engine))
     if args.engine_config is not None:
         from .sources import engine_config
 
