@@ -40,6 +40,8 @@ bench: $(VENV)/.demo-installed
 	$(BIN)/python benchmarks/bench_startup.py
 	$(BIN)/python benchmarks/bench_engine_header.py
 	$(BIN)/python benchmarks/bench_manifest.py
+	$(BIN)/python benchmarks/bench_large_repo.py
+	$(BIN)/python benchmarks/bench_pbtxt_import.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
