@@ -729,20 +729,12 @@ def _ensemble_cross(
                 )
                 step_io.append(items.at(text, here, model=s, tensor=tensor))
             elif tensor in ens_in and ens_in[tensor].data_type != s_in[key].data_type:
-                text = (
-                    f"in ensemble {name}, ensemble tensor {tensor}: inconsistent data type: "
-                    f"{pb2.DataType.Name(ens_in[tensor].data_type)} is inferred from model "
-                    f"{name} while {pb2.DataType.Name(s_in[key].data_type)} is inferred from "
-                    f"model {s}"
+                text = _dtype_clash(
+                    pb2, name, tensor, (ens_in[tensor].data_type, name), (s_in[key].data_type, s)
                 )
                 step_io.append(items.at(text, here, model=s, tensor=tensor))
             elif tensor in produced and produced[tensor][0] != s_in[key].data_type:
-                dtype, writer = produced[tensor]
-                text = (
-                    f"in ensemble {name}, ensemble tensor {tensor}: inconsistent data type: "
-                    f"{pb2.DataType.Name(dtype)} is inferred from model {writer} while "
-                    f"{pb2.DataType.Name(s_in[key].data_type)} is inferred from model {s}"
-                )
+                text = _dtype_clash(pb2, name, tensor, produced[tensor], (s_in[key].data_type, s))
                 step_io.append(items.at(text, here, model=s, tensor=tensor))
         for key, t in sorted(s_in.items()):
             if key not in step.input_map and not t.optional:
@@ -759,11 +751,8 @@ def _ensemble_cross(
                 )
                 step_io.append(items.at(text, here, model=s, tensor=tensor))
             elif tensor in ens_out and ens_out[tensor].data_type != s_out[key].data_type:
-                text = (
-                    f"in ensemble {name}, ensemble tensor {tensor}: inconsistent data type: "
-                    f"{pb2.DataType.Name(ens_out[tensor].data_type)} is inferred from model "
-                    f"{name} while {pb2.DataType.Name(s_out[key].data_type)} is inferred from "
-                    f"model {s}"
+                text = _dtype_clash(
+                    pb2, name, tensor, (ens_out[tensor].data_type, name), (s_out[key].data_type, s)
                 )
                 step_io.append(items.at(text, here, model=s, tensor=tensor))
         if om.max_batch_size > 0 and msg.max_batch_size > om.max_batch_size:
@@ -805,3 +794,14 @@ def extract_repo(repo: Path, models: dict[str, ParsedConfig]) -> dict[str, Facts
 def model_dirs(repo: Path) -> Iterable[Path]:
     """Every folder Triton would poll as a model, hidden ones excluded (see repo.hidden_dirs)."""
     return [p for p in _subdirs(repo) if not p.name.startswith(".") and p.name != "__pycache__"]
+
+
+def _dtype_clash(
+    pb2: Any, ensemble: str, tensor: str, first: tuple[int, str], second: tuple[int, str]
+) -> str:
+    """Triton's text for an ensemble tensor two models see with different data types."""
+    return (
+        f"in ensemble {ensemble}, ensemble tensor {tensor}: inconsistent data type: "
+        f"{pb2.DataType.Name(first[0])} is inferred from model {first[1]} while "
+        f"{pb2.DataType.Name(second[0])} is inferred from model {second[1]}"
+    )
