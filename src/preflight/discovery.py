@@ -5,6 +5,7 @@ Nothing here reads an artifact's content beyond what is needed to find others.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path, PurePosixPath
 
@@ -71,3 +72,39 @@ def build_log_in(engine_dir: Path) -> tuple[Path | None, str]:
         names = ", ".join(p.name for p in logs)
         return logs[0], f"several logs in the engine directory ({names}); using {logs[0].name}"
     return logs[0], f"found {logs[0].name} in the engine directory"
+
+
+def rank_engine_names(engine_dir: Path, world_size: int) -> dict[int, str]:
+    """The file name the runtime opens for each rank of an engine directory.
+
+    ``trtllm-build`` (config.json with a ``version``) writes ``rank<r>.engine``. The legacy
+    per-model build scripts (config.json with ``builder_config`` and no ``version``) wrote
+    ``<name>_<precision>_tp<tp>[_pp<pp>][_cp<cp>]_rank<r>.engine``, and the runtime still opens
+    that name for such a config. When the legacy name cannot be read from config.json, the one
+    ``*_rank<r>.engine`` file present is taken.
+    """
+    names = {rank: f"rank{rank}.engine" for rank in range(world_size)}
+    try:
+        data = json.loads((engine_dir / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return names
+    if not isinstance(data, dict) or "version" in data:
+        return names
+    builder = data.get("builder_config")
+    if not isinstance(builder, dict):
+        return names
+    name, precision = builder.get("name"), builder.get("precision")
+    tp = builder.get("tensor_parallel", 1)
+    pp = builder.get("pipeline_parallel", 1)
+    cp = builder.get("context_parallel", 1)
+    for rank in range(world_size):
+        if isinstance(name, str) and isinstance(precision, str) and isinstance(tp, int):
+            extra = (f"_pp{pp}" if isinstance(pp, int) and pp > 1 else "") + (
+                f"_cp{cp}" if isinstance(cp, int) and cp > 1 else ""
+            )
+            names[rank] = f"{name}_{precision}_tp{tp}{extra}_rank{rank}.engine"
+        else:
+            found = sorted(p.name for p in engine_dir.glob(f"*_rank{rank}.engine"))
+            if len(found) == 1:
+                names[rank] = found[0]
+    return names

@@ -179,15 +179,16 @@ def _trtllm_subjects(
     world = _value(facts, "engine_config.world_size_effective")
     if engine_dir is not None and isinstance(world, int) and world >= 1:
         engines: dict[int, Facts] = {}
+        names = discovery.rank_engine_names(engine_dir, world)
         for rank in range(world):
-            path = engine_dir / f"rank{rank}.engine"
+            path = engine_dir / names[rank]
             if not path.exists() and not path.is_symlink():
                 continue
             rel = _relative(path, repo)
             sub = _engine_subject(path, rel, facts, options, "trtllm-rank")
             engines[rank] = sub.facts
             subjects.append(sub)
-        facts.update(trtllm_join.rank_facts(world, engines, str(engine_dir), facts))
+        facts.update(trtllm_join.rank_facts(world, engines, str(engine_dir), facts, names))
         facts.update(_agreement(engines, engine_dir))
     subjects.insert(0, Subject("trtllm-model", name, str(model_dir), facts))
     return subjects, notes

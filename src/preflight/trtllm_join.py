@@ -11,6 +11,8 @@ from typing import Any
 from .model import Fact, Facts, Location
 
 _DISABLED = (None, False, "disable", "disabled", "None", "none")
+# gemm_plugin values that are not a float dtype: quantized GEMMs of FP8/FP4 checkpoints.
+_QUANTIZED_GEMM = ("fp8", "nvfp4")
 
 
 def _effective_plugin(facts: Facts, name: str) -> tuple[Fact | None, str]:
@@ -38,6 +40,31 @@ def _first(facts: Facts, *keys: str) -> Fact | None:
     return None
 
 
+def _plugins_dtype(out: Facts, model_dtype: Fact | None) -> Facts:
+    """`trtllm.plugins_dtype`: the dtype the attention and GEMM plugins agree on.
+
+    It is the attention plugin's dtype when the GEMM plugin is off, a quantized GEMM, or the
+    same dtype; otherwise a text naming both (equal to no dtype). `plugins_dtype_vs_model` is
+    `auto` when that dtype is the model's, so a rule option `auto` means "the model dtype".
+    """
+    attention = out.get("trtllm.gpt_attention_plugin")
+    if attention is None:
+        return {}
+    gemm = out.get("trtllm.gemm_plugin")
+    value: Any = attention.value
+    where = attention.location
+    if gemm is not None and gemm.value not in (None, *_QUANTIZED_GEMM, attention.value):
+        value = f"gpt_attention_plugin {attention.value}, gemm_plugin {gemm.value}"
+        where = attention.location if attention.value is None else gemm.location
+    vs_model: Any = value
+    if model_dtype is not None and value is not None and value == model_dtype.value:
+        vs_model = "auto"
+    return {
+        "trtllm.plugins_dtype": Fact(value, where),
+        "trtllm.plugins_dtype_vs_model": Fact(vs_model, where),
+    }
+
+
 def join(facts: Facts, gpu_for_cluster_key: Any = None) -> Facts:
     """Derived `trtllm.*` facts from `build_log.*` and `engine_config.*`."""
     out: Facts = {}
@@ -46,6 +73,12 @@ def join(facts: Facts, gpu_for_cluster_key: Any = None) -> Facts:
         if fact is not None:
             out[f"trtllm.{plugin}"] = fact
             out[f"trtllm.{plugin}_source"] = Fact(origin, fact.location)
+    model_dtype = facts.get("build_log.dtype") or facts.get("engine_config.dtype")
+    if model_dtype is not None and isinstance(model_dtype.value, str):
+        out["trtllm.model_dtype"] = model_dtype
+    else:
+        model_dtype = None
+    out.update(_plugins_dtype(out, model_dtype))
     for flag in ("remove_input_padding", "paged_kv_cache", "paged_state", "use_paged_context_fmha"):
         fact = _first(facts, f"build_log.plugins.{flag}", f"engine_config.plugin_config.{flag}")
         if fact is not None and isinstance(fact.value, bool):
@@ -76,14 +109,25 @@ def join(facts: Facts, gpu_for_cluster_key: Any = None) -> Facts:
     return out
 
 
-def rank_facts(world_size: int, engines: dict[int, Facts], engine_dir: str, facts: Facts) -> Facts:
-    """`engines.*`: which rank files are missing, empty or not serialized in the build log."""
+def rank_facts(
+    world_size: int,
+    engines: dict[int, Facts],
+    engine_dir: str,
+    facts: Facts,
+    names: dict[int, str] | None = None,
+) -> Facts:
+    """`engines.*`: which rank files are missing, empty or not serialized in the build log.
+
+    `names` gives each rank's file name (default `rank<r>.engine`). `engines.foreign_logged_ranks`
+    lists ranks the build log serialized at or beyond the world size: that log built another
+    parallel layout than config.json describes.
+    """
     where = Location(engine_dir)
     missing, empty, unlogged = [], [], []
     serialized = facts.get("build_log.serialized_ranks")
     logged = set(serialized.value) if serialized is not None else None
     for rank in range(world_size):
-        name = f"rank{rank}.engine"
+        name = (names or {}).get(rank, f"rank{rank}.engine")
         path = f"{engine_dir}/{name}"
         efacts = engines.get(rank)
         fmt = efacts.get("engine.format") if efacts else None
@@ -102,6 +146,38 @@ def rank_facts(world_size: int, engines: dict[int, Facts], engine_dir: str, fact
         "engines.missing_ranks": Fact(missing, where),
         "engines.empty_ranks": Fact(empty, where),
     }
-    if logged is not None:
+    if logged is not None and serialized is not None:
         out["engines.unlogged_ranks"] = Fact(unlogged, where)
+        log_fact = facts.get("trtllm.build_log")
+        log_where = log_fact.location if log_fact is not None else serialized.location
+        log_path = log_where.path if log_where is not None else engine_dir
+        foreign = sorted(r for r in logged if isinstance(r, int) and r >= world_size)
+        items = []
+        if foreign:
+            shown = ", ".join(f"rank{r}.engine" for r in foreign)
+            items.append(
+                {
+                    "path": log_path,
+                    "line": _serialized_line(facts, foreign[0]),
+                    "text": (
+                        f"the build log serialized {shown}, beyond config.json's world size "
+                        f"{world_size}"
+                    ),
+                }
+            )
+        out["engines.foreign_logged_ranks"] = Fact(items, where)
     return out
+
+
+def _serialized_line(facts: Facts, rank: int) -> int | None:
+    """The log line of the `Serializing engine to ...rank<r>.engine` line, when known."""
+    started = facts.get("build_log.started_engines")
+    for item in started.value if started is not None and isinstance(started.value, list) else []:
+        if (
+            isinstance(item, dict)
+            and item.get("rank") == rank
+            and isinstance(item.get("line"), int)
+        ):
+            line: int = item["line"]
+            return line
+    return None

@@ -1,0 +1,341 @@
+"""`preflight check` end to end on engine directories it was not written against.
+
+Each test copies examples/model_repo, swaps in real artifacts from the shared fixtures (engine
+config.json files and trtllm-build logs of other versions, GPUs and layouts) or edits derived
+from them, writes synthetic rank-engine headers, and judges the exit code and the findings.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from preflight.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "model_repo"
+ENGINE_DIR = "tensorrt_llm/1"
+
+
+def _plan_maker() -> Any:
+    spec = importlib.util.spec_from_file_location(
+        "make_plan_header", ROOT / "examples" / "tools" / "make_plan_header.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.make_plan
+
+
+make_plan = _plan_maker()
+
+
+class Repo:
+    """A copy of the example repository whose engine directory a test rewrites."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.root = tmp_path / "repo"
+        shutil.copytree(EXAMPLE, self.root)
+        self.engines = self.root / ENGINE_DIR
+        (self.engines / "preflight-manifest.json").unlink()
+        self.config: dict[str, Any] = json.loads((self.engines / "config.json").read_text())
+
+    @property
+    def log(self) -> str:
+        return (self.engines / "build.log").read_text()
+
+    @log.setter
+    def log(self, text: str) -> None:
+        (self.engines / "build.log").write_text(text)
+
+    def plugins(self, **values: Any) -> None:
+        self.config["build_config"]["plugin_config"].update(values)
+
+    def ranks(self, names: dict[str, tuple[str, str, int]]) -> None:
+        for old in self.engines.glob("*.engine"):
+            old.unlink()
+        for name, (trt, cc, sms) in names.items():
+            (self.engines / name).write_bytes(make_plan(trt, cc, sms))
+
+    def check(self, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[Any]]:
+        (self.engines / "config.json").write_text(json.dumps(self.config, indent=4))
+        status = main(["check", str(self.root), "--format", "json", *args])
+        return status, json.loads(capsys.readouterr().out)["results"]
+
+
+def of(results: list[Any], rule: str) -> list[Any]:
+    return [r for r in results if r["rule"] == rule]
+
+
+def at(result: Any) -> tuple[str, int | None]:
+    return result["location"]["path"], result["location"].get("line")
+
+
+def not_passed(results: list[Any]) -> list[tuple[str, str]]:
+    return [(r["rule"], r["status"]) for r in results if r["status"] != "pass"]
+
+
+def set_world(config: dict[str, Any], tp: int = 1, pp: int = 1) -> None:
+    mapping = config["pretrained_config"]["mapping"]
+    mapping.update(tp_size=tp, pp_size=pp, world_size=tp * pp)
+
+
+def two_rank_log(log: str) -> str:
+    """The example's log with its per-rank block repeated for rank1 (a tp=2 / pp=2 build)."""
+    head, rest = log.split("[07/20/2025-08:22:19] [TRT-LLM] [I] Set dtype to float16.", 1)
+    block, end = rest.rsplit("[07/20/2025-08:22:31] [TRT-LLM] [I] Total time of building", 1)
+    rank0 = "[07/20/2025-08:22:19] [TRT-LLM] [I] Set dtype to float16." + block
+    rank1 = rank0.replace("rank0.engine", "rank1.engine")
+    return head + rank0 + rank1 + "[07/20/2025-08:22:31] [TRT-LLM] [I] Total time of building" + end
+
+
+def bf16_auto(repo: Repo) -> None:
+    """A bfloat16 model built with trtllm-build's defaults: attention and GEMM plugins `auto`."""
+    repo.config["pretrained_config"]["dtype"] = "bfloat16"
+    repo.plugins(dtype="bfloat16", gpt_attention_plugin="auto", gemm_plugin="auto")
+    repo.log = (
+        repo.log.replace(
+            "Set gpt_attention_plugin to float16.", "Set gpt_attention_plugin to auto."
+        )
+        .replace("Set gemm_plugin to float16.", "Set gemm_plugin to auto.")
+        .replace("Set dtype to float16.", "Set dtype to bfloat16.")
+    )
+
+
+# ------------------------------------------------------------------------------ TLLM002
+
+
+def test_bfloat16_model_with_auto_plugins_is_clean(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = Repo(tmp_path)
+    bf16_auto(repo)
+    status, results = repo.check(capsys)
+    assert not_passed(results) == []
+    assert status == 0
+    [plugins] = of(results, "TLLM002")
+    assert "gpt_attention_plugin is bfloat16" in plugins["message"]
+
+
+def test_real_bf16_l4_config_passes_the_plugin_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], shared: Path
+) -> None:
+    repo = Repo(tmp_path)
+    config = (
+        shared
+        / "fixtures/configs/v0.17.0.post1_qwen2.5-0.5b_bf16_tp1_L4_achatbot-spark-tts.config.json"
+    )
+    repo.config = json.loads(config.read_text())
+    (repo.engines / "build.log").unlink()
+    repo.ranks({"rank0.engine": ("10.8.0.43", "8.9", 58)})
+    status, results = repo.check(capsys, "--target-gpu", "L4", "--triton-version", "25.02")
+    [plugins] = of(results, "TLLM002")
+    assert plugins["status"] == "pass"
+    # only the missing build log stands between this repository and a clean run
+    assert not_passed(results) == [("TLLM001", "fail"), ("TLLM006", "skip"), ("TLLM007", "skip")]
+    assert status == 1
+
+
+def test_gemm_plugin_off_is_not_a_finding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], shared: Path
+) -> None:
+    """The 0.13.0 RTX A6000 config: attention plugin auto, GEMM plugin off (its default)."""
+    repo = Repo(tmp_path)
+    config = (
+        shared
+        / "fixtures/configs/v0.13.0_llama2-7b_fp16_tp1_rtxa6000_SqueezeBits-ditto.config.json"
+    )
+    repo.config = json.loads(config.read_text())
+    (repo.engines / "build.log").unlink()
+    repo.ranks({"rank0.engine": ("10.4.0.26", "8.6", 84)})
+    _, results = repo.check(capsys, "--target-gpu", "RTX A6000", "--triton-version", "24.09")
+    [plugins] = of(results, "TLLM002")
+    assert plugins["status"] == "pass"
+    assert "gemm_plugin None" in plugins["message"]
+
+
+def test_gemm_plugin_in_another_dtype_than_the_model_fails_at_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = Repo(tmp_path)
+    bf16_auto(repo)
+    repo.log = repo.log.replace("Set gemm_plugin to auto.", "Set gemm_plugin to float16.")
+    status, results = repo.check(capsys)
+    [plugins] = of(results, "TLLM002")
+    assert status == 1 and plugins["status"] == "fail"
+    assert "gemm_plugin is float16" in plugins["message"]
+    assert "the model dtype, bfloat16" in plugins["message"]
+    assert at(plugins) == (f"{ENGINE_DIR}/build.log", 4)
+
+
+def test_plugins_off_fail_at_the_attention_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = Repo(tmp_path)
+    repo.log = repo.log.replace(
+        "Set gpt_attention_plugin to float16.", "Set gpt_attention_plugin to None."
+    ).replace("Set gemm_plugin to float16.", "Set gemm_plugin to None.")
+    status, results = repo.check(capsys)
+    [plugins] = of(results, "TLLM002")
+    assert status == 1 and plugins["status"] == "fail"
+    assert "gpt_attention_plugin is None" in plugins["message"]
+    assert at(plugins) == (f"{ENGINE_DIR}/build.log", 3)
+    assert "--gpt_attention_plugin auto" in plugins["remediation"]
+
+
+def test_a_required_dtype_from_the_config_file_still_applies(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = Repo(tmp_path)
+    bf16_auto(repo)
+    (repo.root / ".preflight.yaml").write_text(
+        "target: {gpu: RTX 4060 Ti, triton: '25.06'}\nrules:\n  TLLM002: {options: {dtype: float16}}\n"
+    )
+    status, results = repo.check(capsys)
+    [plugins] = of(results, "TLLM002")
+    assert status == 1 and plugins["status"] == "fail"
+    assert "expected float16" in plugins["message"]
+
+
+# ------------------------------------------------------------------- legacy engine names
+
+
+LEGACY_LOG = """\
+[01/10/2024-10:00:00] [TRT-LLM] [I] Serially build TensorRT engines.
+[01/10/2024-10:05:00] [TRT-LLM] [I] Serializing engine to /tmp/llama/trt_engines/llama_float16_tp2_rank0.engine...
+[01/10/2024-10:05:10] [TRT-LLM] [I] Engine serialized. Total time: 00:00:10
+[01/10/2024-10:09:00] [TRT-LLM] [I] Serializing engine to /tmp/llama/trt_engines/llama_float16_tp2_rank1.engine...
+[01/10/2024-10:09:10] [TRT-LLM] [I] Engine serialized. Total time: 00:00:10
+[01/10/2024-10:09:10] [TRT-LLM] [I] Config saved to /tmp/llama/trt_engines/config.json.
+[01/10/2024-10:09:10] [TRT-LLM] [I] Total time of building all 2 engines: 00:09:10
+"""
+
+
+def legacy_repo(tmp_path: Path) -> Repo:
+    """A tp=2 engine directory of the 0.7 per-model build script (legacy config.json)."""
+    repo = Repo(tmp_path)
+    repo.config = json.loads(
+        (ROOT / "tests/data/configs/legacy_v0.7_llama_tp2.config.json").read_text()
+    )
+    repo.log = LEGACY_LOG
+    repo.ranks({f"llama_float16_tp2_rank{r}.engine": ("9.2.0.5", "8.0", 108) for r in range(2)})
+    return repo
+
+
+TARGET_24_01 = ("--target-gpu", "A100", "--triton-version", "24.01", "--gpu-count", "2")
+
+
+def test_legacy_engine_names_are_the_rank_engines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, results = legacy_repo(tmp_path).check(capsys, *TARGET_24_01)
+    [present] = of(results, "TLLM005")
+    assert present["status"] == "pass"
+    engines = sorted(r["subject"] for r in of(results, "TRT002"))
+    assert engines == [f"{ENGINE_DIR}/llama_float16_tp2_rank{r}.engine" for r in range(2)]
+    assert all(r["status"] == "pass" for r in of(results, "TRT002") + of(results, "TRT007"))
+    assert of(results, "TRT005") == []  # a legacy config.json names no TensorRT-LLM version
+    assert status == 0
+
+
+def test_legacy_engines_are_checked_against_the_target(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = legacy_repo(tmp_path)
+    (repo.engines / "llama_float16_tp2_rank1.engine").unlink()
+    status, results = repo.check(capsys, "--target-gpu", "L4", "--triton-version", "24.01")
+    [missing] = [r for r in of(results, "TLLM005") if r["status"] == "fail"]
+    assert "llama_float16_tp2_rank1.engine is missing" in missing["message"]
+    [gpu] = of(results, "TRT003")
+    assert gpu["status"] == "fail" and "8.0" in gpu["message"] and "8.9" in gpu["message"]
+    assert gpu["subject"] == f"{ENGINE_DIR}/llama_float16_tp2_rank0.engine"
+    assert status == 1
+
+
+def test_rank_engine_named_the_new_way_beside_a_legacy_config_is_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = legacy_repo(tmp_path)
+    repo.ranks({f"rank{r}.engine": ("9.2.0.5", "8.0", 108) for r in range(2)})
+    status, results = repo.check(capsys, *TARGET_24_01)
+    missing = [r["message"] for r in of(results, "TLLM005") if r["status"] == "fail"]
+    assert len(missing) == 2 and "llama_float16_tp2_rank0.engine is missing" in missing[0]
+    assert status == 1
+
+
+# ------------------------------------------------------------ a log from another build
+
+
+def test_log_of_a_tp4_build_beside_a_tp1_engine_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], shared: Path
+) -> None:
+    repo = Repo(tmp_path)
+    log = shared / "fixtures/logs/v0.12.0dev_tp4_llama3-8b-1048k_workers4_success.log"
+    repo.log = log.read_text()
+    repo.config["version"] = "0.12.0.dev2024070900"  # the versions agree: only the ranks tell
+    repo.ranks({"rank0.engine": ("10.3.0.26", "8.9", 34)})
+    status, results = repo.check(capsys, "--triton-version", "24.08")
+    [foreign] = [r for r in of(results, "TLLM007") if r["status"] == "fail"]
+    assert "rank1.engine, rank2.engine, rank3.engine" in foreign["message"]
+    assert "world size 1" in foreign["message"]
+    assert at(foreign) == (f"{ENGINE_DIR}/build.log", 83)
+    assert status == 1
+
+
+def test_two_rank_build_log_matches_tp2_and_pp2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for tp, pp in ((2, 1), (1, 2)):
+        repo = Repo(tmp_path / f"tp{tp}pp{pp}")
+        set_world(repo.config, tp, pp)
+        repo.log = two_rank_log(repo.log)
+        repo.ranks({f"rank{r}.engine": ("10.10.0.31", "8.9", 34) for r in range(2)})
+        status, results = repo.check(capsys, "--gpu-count", "2")
+        assert not_passed(results) == [], (tp, pp)
+        assert status == 0
+
+
+# ----------------------------------------------------------------------- noisy skips
+
+
+def test_a100_build_without_hardware_lines_or_manifest_gives_no_skips(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], shared: Path
+) -> None:
+    repo = Repo(tmp_path)
+    repo.log = (shared / "fixtures/logs/v0.20.0_a100_gpt2-like_success_1gpu.log").read_text()
+    repo.config["build_config"]["auto_parallel_config"]["cluster_key"] = "A100-SXM-80GB"
+    repo.ranks({"rank0.engine": ("10.10.0.31", "8.0", 108)})
+    status, results = repo.check(capsys, "--target-gpu", "A100")
+    assert not_passed(results) == []
+    assert of(results, "TRT006") == [] and of(results, "TRT007") == []
+    assert status == 0
+    status, results = repo.check(capsys, "--target-gpu", "L4")
+    assert sorted(not_passed(results)) == [("TLLM004", "fail"), ("TRT003", "fail")]
+    [engine] = of(results, "TRT003")
+    assert "compute capability 8.0" in engine["message"] and "8.9" in engine["message"]
+
+
+def test_blackwell_engines_name_both_compute_capabilities(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = Repo(tmp_path)
+    repo.config["version"] = "1.0.0"
+    repo.config["build_config"]["auto_parallel_config"]["cluster_key"] = "NVIDIA-B200"
+    repo.log = "\n".join(
+        line.replace("0.20.0", "1.0.0")
+        for line in repo.log.splitlines()
+        if "Compute capability" not in line
+    )
+    repo.ranks({"rank0.engine": ("10.11.0.33", "10.0", 148)})
+    status, results = repo.check(capsys, "--target-gpu", "B200", "--triton-version", "25.09")
+    assert not_passed(results) == [] and status == 0
+    status, results = repo.check(capsys, "--target-gpu", "RTX 5090", "--triton-version", "25.09")
+    [model] = of(results, "TLLM004")
+    assert model["status"] == "fail" and "10.0" in model["message"] and "12.0" in model["message"]
+    assert at(model) == (f"{ENGINE_DIR}/config.json", 94)
+    assert status == 1
