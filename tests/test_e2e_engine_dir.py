@@ -339,3 +339,34 @@ def test_blackwell_engines_name_both_compute_capabilities(
     assert model["status"] == "fail" and "10.0" in model["message"] and "12.0" in model["message"]
     assert at(model) == (f"{ENGINE_DIR}/config.json", 94)
     assert status == 1
+
+
+# ---------------------------------------------------------------- TLLM001: why incomplete
+
+
+def test_interrupted_build_names_the_unfinished_rank_and_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = Repo(tmp_path)
+    set_world(repo.config, tp=2)
+    repo.log = two_rank_log(repo.log)
+    lines = repo.log.splitlines()
+    last_start = max(i for i, line in enumerate(lines) if "rank1.engine..." in line)
+    repo.log = "\n".join(lines[: last_start + 1]) + "\n"  # cut right after rank1 starts
+    repo.ranks({f"rank{r}.engine": ("10.10.0.31", "8.9", 34) for r in range(2)})
+    status, results = repo.check(capsys, "--gpu-count", "2")
+    [incomplete] = [r for r in of(results, "TLLM001") if r["status"] == "fail"]
+    assert "rank1.engine started serializing at line" in incomplete["message"]
+    assert at(incomplete) == (f"{ENGINE_DIR}/build.log", last_start + 1)
+    assert status == 1
+
+
+def test_empty_build_log_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = Repo(tmp_path)
+    repo.log = ""
+    status, results = repo.check(capsys)
+    [incomplete] = [r for r in of(results, "TLLM001") if r["status"] == "fail"]
+    assert incomplete["message"].endswith(
+        "the build log does not show a complete build: the log is empty"
+    )
+    assert status == 1

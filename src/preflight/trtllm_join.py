@@ -102,11 +102,59 @@ def join(facts: Facts, gpu_for_cluster_key: Any = None) -> Facts:
                 out["trtllm.build_gpu_source"] = Fact(
                     f"config.json cluster_key {key.value!r} ({gpu.name})", key.location
                 )
+    incomplete = _build_incomplete(facts)
+    if incomplete is not None:
+        out["trtllm.build_incomplete"] = incomplete
     architecture = facts.get("engine_config.architecture")
     if architecture is not None and isinstance(architecture.value, str):
         recurrent = any(k in architecture.value for k in ("Mamba", "RecurrentGemma"))
         out["trtllm.recurrent"] = Fact(recurrent, architecture.location)
     return out
+
+
+def _build_incomplete(facts: Facts) -> Fact | None:
+    """Why a found build log does not show a complete build (None when it does, or no log)."""
+    log = facts.get("trtllm.build_log")
+    if log is None:
+        return None
+    where = log.location
+    error = facts.get("build_log.read_error")
+    if error is not None:
+        return Fact(f"the log cannot be read: {error.value}", where)
+    succeeded = facts.get("build_log.build_succeeded")
+    if succeeded is not None and succeeded.value is not None:
+        return None  # true: complete; false: the fatal errors say why
+    started = _value_list(facts, "build_log.started_engines")
+    lines = facts.get("build_log.line_count")
+    if lines is not None and lines.value == 0:
+        return Fact("the log is empty", where)
+    for item in started:
+        if isinstance(item, dict) and item.get("serialized") is False:
+            line = item.get("line")
+            name = str(item.get("path", "")).rsplit("/", 1)[-1] or "an engine"
+            at = Location(where.path, line if isinstance(line, int) else None) if where else None
+            return Fact(
+                f"{name} started serializing at line {line}, but the log ends before "
+                "`Engine serialized`: the build was interrupted or the log was cut",
+                at,
+            )
+    missing = _value_list(facts, "build_log.missing_ranks")
+    if missing:
+        shown = ", ".join(f"rank{r}.engine" for r in missing)
+        return Fact(f"{shown} never started, while higher ranks did", where)
+    if not started:
+        count = lines.value if lines is not None else "?"
+        return Fact(
+            f"no `Serializing engine to` line in its {count} lines: the build stopped before "
+            "writing an engine, or the log was cut",
+            where,
+        )
+    return Fact("the log does not end with a complete build", where)
+
+
+def _value_list(facts: Facts, key: str) -> list[Any]:
+    fact = facts.get(key)
+    return fact.value if fact is not None and isinstance(fact.value, list) else []
 
 
 def rank_facts(
