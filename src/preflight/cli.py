@@ -6,6 +6,7 @@ Kept thin and light: each command imports what it needs when it runs.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -118,6 +119,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:  # a bug in preflight: one line and status 2, never a traceback
+        if os.environ.get("PREFLIGHT_DEBUG"):
+            raise
+        text = str(exc).splitlines()[0][:300] if str(exc) else ""
+        print(
+            f"preflight: internal error: {type(exc).__name__}: {text} "
+            "(set PREFLIGHT_DEBUG=1 for the traceback; please report it)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
 
 
 def open_output(path: Path | None) -> IO[Any]:

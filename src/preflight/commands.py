@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -129,9 +130,22 @@ def cmd_check(args: argparse.Namespace) -> int:
     if not repo.is_dir():
         what = "no such directory" if not repo.exists() else "not a directory"
         raise UsageError(f"{repo}: {what} (preflight check takes a Triton model repository)")
+    try:
+        next(iter(os.scandir(repo)), None)
+    except OSError as exc:
+        raise UsageError(f"{repo}: cannot read the repository: {exc.strerror or exc}") from None
+    if args.server:
+        from .server import parse_url
+
+        parse_url(args.server)
+    if args.gpu_count is not None and args.gpu_count < 1:
+        raise UsageError(f"--gpu-count {args.gpu_count}: expected a positive whole number")
     cfg_path = args.config or (repo / cfgmod.CONFIG_NAME)
     if args.config is not None and not args.config.is_file():
-        raise UsageError(f"{args.config}: config file not found")
+        what = "is not a file" if args.config.exists() else "not found"
+        raise UsageError(f"{args.config}: config file {what}")
+    if args.config is None and cfg_path.exists() and not cfg_path.is_file():
+        raise UsageError(f"{cfg_path}: not a file")
     cfg = cfgmod.load(cfg_path) if cfg_path.is_file() else cfgmod.Config()
 
     rules = _load_rules([*cfg.rule_dirs, *args.rules])
@@ -182,6 +196,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         notes=tuple((notes if args.verbose else []) + result_scan.notes + directive_notes),
     )
     fail_on = Severity(args.fail_on or cfg.fail_on or "error")
+    failing = [r for r in results if r.status is Status.FAIL and r.severity.rank >= fail_on.rank]
+    status = 1 if failing else 0
     out = open_output_for(args.output)
     try:
         render = REPORTERS[args.format]
@@ -193,11 +209,21 @@ def cmd_check(args: argparse.Namespace) -> int:
             render(run, out, rules=meta)
         else:
             render(run, out)
+        out.flush()
+    except BrokenPipeError:  # a reader that stops early does not change the verdict
+        _silence_stdout()
     finally:
         if out is not sys.stdout:
             out.close()
-    failing = [r for r in results if r.status is Status.FAIL and r.severity.rank >= fail_on.rank]
-    return 1 if failing else 0
+    return status
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so the exit flush does not fail again."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def open_output_for(path: Path | None) -> Any:
@@ -245,7 +271,7 @@ def cmd_facts(args: argparse.Namespace) -> int:
         result = scan(args.repo, {}, ScanOptions())
         tree["repo"] = {f"{s.kind}:{s.name}": to_tree(_own(s.facts)) for s in result.subjects}
     if args.format == "json":
-        json.dump(tree, sys.stdout, indent=2, default=str)
+        json.dump(_finite(tree), sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")
     else:
         for key, fact in sorted(facts.items()):
@@ -254,9 +280,20 @@ def cmd_facts(args: argparse.Namespace) -> int:
                 where = f"  ({fact.location.path}:{fact.location.line})"
             print(f"{key} = {json.dumps(fact.value, default=str)}{where}")
         if args.repo is not None:
-            json.dump(tree["repo"], sys.stdout, indent=2, default=str)
+            json.dump(_finite(tree["repo"]), sys.stdout, indent=2, default=str)
             sys.stdout.write("\n")
     return 0
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no NaN or infinity: a config.json may still hold them; print them as text."""
+    if isinstance(value, float) and (value != value or abs(value) == float("inf")):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _own(facts: Facts) -> Facts:

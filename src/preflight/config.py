@@ -44,14 +44,29 @@ class Config:
 
 
 def _str(doc: yamlmarks.Document, keys: list[str | int], value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise UsageError(doc.error(keys, f"expected a string, got {value!r}"))
+    """A string, or a whole number written bare (`gpu: 4090`); never a float, which YAML
+    has already rounded (`trt: 10.10` reads as 10.1)."""
+    if isinstance(value, float):
+        written = doc.source_text(keys) or str(value)
+        raise UsageError(
+            doc.error(keys, f'YAML reads {written} as the number {value}; quote it: "{written}"')
+        )
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise UsageError(doc.error(keys, f"expected a string, got {type(value).__name__}"))
     return str(value)
+
+
+def _list(doc: yamlmarks.Document, keys: list[str | int], value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise UsageError(doc.error(keys, f"expected a list, got {type(value).__name__}"))
+    return value
 
 
 def _bool(doc: yamlmarks.Document, keys: list[str | int], value: Any) -> bool:
     if not isinstance(value, bool):
-        raise UsageError(doc.error(keys, f"expected true or false, got {value!r}"))
+        raise UsageError(doc.error(keys, f"expected true or false, got {type(value).__name__}"))
     return value
 
 
@@ -107,14 +122,14 @@ def load(path: Path) -> Config:
                 setattr(cfg, key.replace("-", "_"), _bool(doc, [key], data[key]))
         if "build-log" in data:
             cfg.build_log = base / _str(doc, ["build-log"], data["build-log"])
-        for index, entry in enumerate(data.get("rule-dirs") or []):
+        for index, entry in enumerate(_list(doc, ["rule-dirs"], data.get("rule-dirs"))):
             cfg.rule_dirs.append(base / _str(doc, ["rule-dirs", index], entry))
         path_map = data.get("path-map") or {}
         if not isinstance(path_map, dict):
             raise UsageError(doc.error(["path-map"], "expected a mapping FROM: TO"))
         for src, dst in path_map.items():
             cfg.path_map.append((str(src), _str(doc, ["path-map", src], dst)))
-        for index, entry in enumerate(data.get("ignore") or []):
+        for index, entry in enumerate(_list(doc, ["ignore"], data.get("ignore"))):
             cfg.ignore.append(_suppression(doc, index, entry, errors))
         rules = data.get("rules") or {}
         if not isinstance(rules, dict):

@@ -81,7 +81,7 @@ def deserialize(
     if mod is None:
         return _facts(loc, {"status": "skipped", "reason": NOT_INSTALLED})
     argv = list(_child_argv) if _child_argv is not None else _child_command(mod, force)
-    argv.append(str(engine))
+    argv.append(os.path.abspath(engine))  # the child runs elsewhere: see _run_child
     outcome = _run_child(argv, timeout_s, _child_env(_env))
     values = _interpret(outcome, mod, timeout_s)
     if force:
@@ -89,8 +89,14 @@ def deserialize(
     return _facts(loc, values)
 
 
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])  # the folder that holds preflight/
+
+
 def _child_command(module: str, force: bool) -> list[str]:
-    argv = [sys.executable, "-m", CHILD_MODULE, "--module", module]
+    # -P (3.11+): no current or script directory on sys.path, so nothing beside the checked
+    # repository can shadow a module the child imports.
+    safe = ["-P"] if sys.version_info >= (3, 11) else []
+    argv = [sys.executable, *safe, "-m", CHILD_MODULE, "--module", module]
     if force:
         argv.append("--no-device-check")
     argv.append("--")  # an engine path that starts with "-" stays a path
@@ -102,7 +108,7 @@ def _child_env(extra: Mapping[str, str] | None) -> dict[str, str]:
     env = dict(os.environ)
     if extra:
         env.update(extra)
-    root = str(Path(__file__).resolve().parents[1])
+    root = _PACKAGE_ROOT
     parts = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
     if root not in parts:
         parts.append(root)
@@ -126,6 +132,7 @@ def _run_child(argv: list[str], timeout_s: float, env: dict[str, str]) -> _Outco
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=env,
+            cwd=_PACKAGE_ROOT,  # never the checked repository: `-m` puts the cwd on sys.path
             start_new_session=True,  # its own process group: a timeout kills all of it
         )
     except OSError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -110,14 +111,48 @@ class _Formatter(string.Formatter):
             return found
         return UNKNOWN
 
+    def get_field(self, field_name: str, args: Any, kwargs: Any) -> tuple[Any, Any]:
+        """Dotted names over facts and the template context only: no indexing, no dunders.
+
+        A rule file may come from the checked repository, so its templates must not reach
+        Python objects (``{option.__init__.__globals__...}``) or anything but facts.
+        """
+        if not template_field_ok(field_name):
+            return UNKNOWN, field_name
+        first, *rest = field_name.split(".")
+        value = self.get_value(first, args, kwargs)
+        for part in rest:
+            if not isinstance(value, (_Namespace, _Item, _Unknown)):
+                return UNKNOWN, field_name
+            value = getattr(value, part)
+        return value, first
+
     def format_field(self, value: Any, format_spec: str) -> str:
         return str(super().format_field(_display(value), format_spec))
+
+
+_FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z0-9][A-Za-z0-9_-]*)*$")
+
+
+def template_field_ok(field_name: str) -> bool:
+    """A message field is a dotted name whose parts do not start with an underscore."""
+    return bool(_FIELD.match(field_name))
+
+
+def template_errors(template: str) -> list[str]:
+    """Why a message template would not render, for the rule loader."""
+    try:
+        fields = [f for _, f, spec, _ in string.Formatter().parse(template) if f is not None]
+    except ValueError as exc:
+        return [f"not a valid message template: {exc}"]
+    bad = [f for f in fields if not template_field_ok(f)]
+    return [f"template field {{{f}}} must be a dotted fact name" for f in bad]
 
 
 def render(template: str, context: dict[str, Any], facts: Mapping[str, Any]) -> str:
     try:
         return _Formatter(context, facts).format(template)
-    except (ValueError, IndexError, AttributeError, KeyError) as exc:
+    except (ValueError, IndexError, AttributeError, KeyError, TypeError) as exc:
         return f"{template} (message template error: {exc})"
 
 

@@ -139,8 +139,8 @@ def _load(manifest: Path) -> tuple[dict[str, Mapping[str, Any]] | None, str | No
         doc = json.loads(manifest.read_text(encoding="utf-8"))
     except OSError as exc:
         return None, f"manifest cannot be read: {exc.strerror or exc}"
-    except ValueError as exc:
-        return None, f"manifest is not valid JSON: {exc}"
+    except (ValueError, RecursionError) as exc:
+        return None, f"manifest is not valid JSON: {str(exc)[:200]}"
     if not isinstance(doc, dict) or doc.get("preflight_manifest") != MANIFEST_VERSION:
         return None, f"not a preflight manifest (version {MANIFEST_VERSION} expected)"
     files = doc.get("files")
@@ -150,7 +150,7 @@ def _load(manifest: Path) -> tuple[dict[str, Mapping[str, Any]] | None, str | No
 
 
 def _valid_name(name: str) -> bool:
-    return bool(name) and name not in (".", "..") and "/" not in name and "\\" not in name
+    return bool(name) and name not in (".", "..") and not any(c in name for c in ("/", "\\", "\0"))
 
 
 def _compare(

@@ -77,7 +77,12 @@ def lte(actual: Any, expected: Any) -> bool:
 def matches(actual: Any, expected: Any) -> bool:
     if not isinstance(actual, str) or not isinstance(expected, str):
         raise OperatorTypeError(f"matches needs a string and a pattern, got {actual!r}")
-    return re.search(expected, actual) is not None
+    try:
+        return re.search(expected, actual) is not None
+    except re.error as exc:
+        raise OperatorTypeError(
+            f"matches: {expected!r} is not a valid regular expression: {exc}"
+        ) from None
 
 
 def empty(actual: Any, expected: Any) -> bool:

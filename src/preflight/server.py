@@ -16,14 +16,24 @@ from .model import Fact, Facts, Location, Subject
 TIMEOUT_S = 10.0
 
 
-def _client(url: str) -> tuple[Any, str]:
-    parsed = urlparse(url if "://" in url else f"http://{url}")
+def parse_url(url: str) -> tuple[str, str]:
+    """(scheme, host:port) of a --server URL; a bad one is a usage error."""
+    try:
+        parsed = urlparse(url if "://" in url else f"http://{url}")
+        port = parsed.port
+    except ValueError as exc:
+        raise UsageError(f"--server {url!r}: {exc}") from None
     if parsed.scheme not in ("http", "grpc") or not parsed.hostname:
         raise UsageError(f"--server {url!r}: expected http://HOST:PORT or grpc://HOST:PORT")
-    port = parsed.port or (8000 if parsed.scheme == "http" else 8001)
-    address = f"{parsed.hostname}:{port}"
+    port = port or (8000 if parsed.scheme == "http" else 8001)
+    host = f"[{parsed.hostname}]" if ":" in parsed.hostname else parsed.hostname
+    return parsed.scheme, f"{host}:{port}"
+
+
+def _client(url: str) -> tuple[Any, str]:
+    scheme, address = parse_url(url)
     try:
-        if parsed.scheme == "grpc":
+        if scheme == "grpc":
             import tritonclient.grpc as grpcclient
 
             return grpcclient.InferenceServerClient(address), "grpc"
@@ -33,7 +43,7 @@ def _client(url: str) -> tuple[Any, str]:
             address, connection_timeout=TIMEOUT_S, network_timeout=TIMEOUT_S
         ), "http"
     except ImportError as exc:
-        raise UsageError(f"--server: tritonclient[{parsed.scheme}] is not usable: {exc}") from None
+        raise UsageError(f"--server: tritonclient[{scheme}] is not usable: {exc}") from None
 
 
 def _index(client: Any, kind: str) -> list[dict[str, Any]]:

@@ -50,6 +50,8 @@ class Suppression:
 def from_pbtxt(repo: Path, model: str) -> tuple[list[Suppression], list[str]]:
     """The directives in ``REPO/model/config.pbtxt``, and notes on directives without a reason."""
     path = repo / model / "config.pbtxt"
+    if not path.is_file():
+        return [], []
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:

@@ -16,6 +16,27 @@ except ImportError:  # pragma: no cover - depends on the PyYAML build
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 
+MAX_MESSAGE = 300  # characters of one error message: values from the file are cut
+
+
+def _first_alias(root: yaml.Node | None) -> yaml.Node | None:
+    """The first node reached twice: an alias (``*name``). Neither format uses them, and
+    expanding them is how a few hundred bytes of YAML become gigabytes."""
+    seen: set[int] = set()
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            return node
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.extend((key, value))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return None
+
+
 class Document:
     """A parsed YAML file: its data and its node tree, to point errors at lines."""
 
@@ -48,8 +69,22 @@ class Document:
             node = nxt
         return best
 
+    def source_text(self, keys: Sequence[str | int]) -> str | None:
+        """The text a scalar was written as (``10.10`` before YAML made it 10.1)."""
+        node = self.root
+        for key in keys:
+            if isinstance(node, yaml.MappingNode):
+                node = next((v for k, v in node.value if k.value == str(key)), None)
+            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
+                node = node.value[key] if 0 <= key < len(node.value) else None
+            else:
+                return None
+        return str(node.value) if isinstance(node, yaml.ScalarNode) else None
+
     def error(self, keys: Sequence[str | int], message: str) -> str:
         line, column = self.where(keys)
+        if len(message) > MAX_MESSAGE:
+            message = message[: MAX_MESSAGE - 3] + "..."
         return f"{self.path}:{line}:{column}: {json_path(keys)}: {message}"
 
 
@@ -73,6 +108,13 @@ def load(path: Path) -> Document:
         raise UsageError(f"{path}: cannot read: {exc}") from None
     try:
         root = yaml.compose(text, Loader=_Loader)
+        alias = _first_alias(root)
+        if alias is not None:
+            mark = alias.start_mark
+            raise UsageError(
+                f"{path}:{mark.line + 1}:{mark.column + 1}: $: YAML anchors and aliases "
+                "are not supported here; write the value out"
+            )
         data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

@@ -8,6 +8,7 @@ does not pay for importing jsonschema. Rule files a user adds are always schema-
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from functools import cache
 from importlib import resources
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import yamlmarks
+from ..engine import template_errors
 from ..errors import UsageError
 from ..model import Condition, Expectation, Rule, Severity
 from ..operators import UNARY
@@ -107,6 +109,9 @@ def _semantic_errors(doc: yamlmarks.Document) -> list[str]:
     stem = doc.path.stem
     if stem != data["id"]:
         errors.append(doc.error(["id"], f"id {data['id']!r} differs from the file name {stem!r}"))
+    for key in ("message", "missing-message", "pass-message"):
+        for problem in template_errors(str(data.get(key, ""))):
+            errors.append(doc.error([key], problem))
     options = data.get("options") or {}
     for section in ("when", "expect"):
         raw = data.get(section)
@@ -122,6 +127,15 @@ def _semantic_errors(doc: yamlmarks.Document) -> list[str]:
             if op not in UNARY and "value" not in cond:
                 errors.append(doc.error(where, f"operator {op!r} needs a value"))
             value = cond.get("value")
+            if op == "matches" and isinstance(value, str):
+                try:
+                    re.compile(value)
+                except re.error as exc:
+                    errors.append(
+                        doc.error([*where, "value"], f"not a valid regular expression: {exc}")
+                    )
+            for problem in template_errors(str(cond.get("message", ""))):
+                errors.append(doc.error([*where, "message"], problem))
             if isinstance(value, dict):
                 if set(value) not in ({"fact"}, {"option"}):
                     errors.append(
@@ -171,6 +185,7 @@ def load_rules(directories: Iterable[tuple[Path, bool]]) -> list[Rule]:
     rules: list[Rule] = []
     errors: list[str] = []
     seen: dict[str, str] = {}
+    documents: dict[str, yamlmarks.Document] = {}
     for directory, validate in directories:
         if not directory.is_dir():
             errors.append(f"{directory}: rules directory not found")
@@ -187,11 +202,17 @@ def load_rules(directories: Iterable[tuple[Path, bool]]) -> list[Rule]:
                 errors.extend(problems)
                 continue
             rule = _build(doc)
+            documents[rule.id] = doc
             for key in (rule.id, rule.name):
                 if key in seen:
                     errors.append(doc.error(["id"], f"{key!r} is also defined in {seen[key]}"))
                 seen[key] = str(path)
             rules.append(rule)
+    ids = {rule.id for rule in rules}
+    for rule in rules:
+        for index, other in enumerate(rule.after):
+            if other not in ids:
+                errors.append(documents[rule.id].error(["after", index], f"no rule {other!r}"))
     if errors:
         raise UsageError(*errors)
     return sorted(rules, key=lambda r: r.id)

@@ -75,6 +75,8 @@ def parse(text: str, path: str) -> Facts:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         return _invalid(path, exc.msg, exc.lineno, exc.colno)
+    except (ValueError, RecursionError) as exc:  # too deep, or a number too long to convert
+        return _invalid(path, f"cannot be read as JSON: {type(exc).__name__}", 1, 1)
     if not isinstance(data, dict):
         return _invalid(path, f"expected a JSON object, found {type(data).__name__}", 1, 1)
     where = _Locator(text, path)

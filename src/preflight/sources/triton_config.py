@@ -110,6 +110,9 @@ def _key_at(result: ScanResult, line: int, column: int) -> str | None:
 
 def parse(path: Path) -> ParsedConfig:
     """Parse ``path``; never raises. A missing or unreadable file gives ``missing``/``error``."""
+    if path.exists() and not path.is_file():  # a FIFO would block the read forever
+        msg = f"failed to open text file for read {path}: not a regular file"
+        return ParsedConfig(path, None, None, {"message": msg, "line": None, "column": None})
     try:
         raw = path.read_bytes()
     except FileNotFoundError:

@@ -293,7 +293,7 @@ def _parse_prefixed(rd: _Reader, head: bytes, out: _Out) -> None:
         raw = head[4:base] if base <= len(head) else rd.read_at(4, meta_len)
         try:
             meta = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
             out.error("the JSON metadata before the plan does not parse")
         else:
             if isinstance(meta, dict):
