@@ -7,7 +7,7 @@ import pytest
 
 from preflight.facts import to_tree
 from preflight.model import Facts
-from preflight.sources.trtllm_log import MAX_OOM_ITEMS, extract, parse
+from preflight.sources.trtllm_log import MAX_LISTED_RANKS, MAX_OOM_ITEMS, extract, parse
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "logs"
 
@@ -582,3 +582,14 @@ def test_fact_helper_builds_a_location() -> None:
     assert made.value == 3
     assert made.location is not None
     assert (made.location.path, made.location.line, made.location.column) == ("/r/build.log", 7, 2)
+
+
+def test_a_huge_rank_number_lists_a_bounded_number_of_absent_ranks() -> None:
+    """One line naming rank 300000000 must not make a list of 300 million ranks."""
+    text = (
+        "[TensorRT-LLM] TensorRT-LLM version: 0.20.0\n"
+        "[07/20/2025-12:13:04] [TRT-LLM] [I] Serializing engine to /w/rank300000000.engine...\n"
+    )
+    facts = parse(text, "build.log")
+    assert len(facts["build_log.missing_ranks"].value) == MAX_LISTED_RANKS
+    assert facts["build_log.missing_ranks"].value[:2] == [0, 1]

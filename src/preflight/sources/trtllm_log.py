@@ -45,11 +45,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from preflight.facts import fact
 from preflight.model import Fact, Facts
+
+MAX_LISTED_RANKS = 1024  # absent ranks listed at most (a log may name any rank number)
 
 PREFIX = "build_log."
 MAX_OOM_ITEMS = 50
@@ -145,6 +148,7 @@ class _State:
     open_traceback: _Traceback | None = None
     ignore_next_traceback: bool = False  # after "Exception ignored in": Python went on
     last_progress: int = 0  # last line showing the build went on (serializing, all built)
+    pending: int = 0  # index of the oldest started engine that may still be unserialized
 
 
 def extract(path: Path) -> Facts:
@@ -228,9 +232,10 @@ def _scan_trtllm(state: _State, number: int, msg: str) -> None:
         state.last_progress = number
         return
     if _SERIALIZED.match(msg):
-        pending = next((s for s in state.started if not s.serialized), None)
-        if pending is not None:
-            pending.serialized = True
+        while state.pending < len(state.started) and state.started[state.pending].serialized:
+            state.pending += 1  # the oldest engine still waiting, without rescanning the list
+        if state.pending < len(state.started):
+            state.started[state.pending].serialized = True
             state.last_serialized_line = number
         state.last_progress = number
         return
@@ -324,7 +329,12 @@ def _facts(state: _State, path: str, line_count: int) -> Facts:
         sorted({s.rank for s in done if s.rank is not None}), path
     )
     ranks = {s.rank for s in state.started if s.rank is not None}
-    missing = [r for r in range(max(ranks) + 1) if r not in ranks] if ranks else []
+    # Bounded: a log naming rank 300000000 lists at most MAX_LISTED_RANKS absent ranks.
+    missing = (
+        list(islice((r for r in range(max(ranks) + 1) if r not in ranks), MAX_LISTED_RANKS))
+        if ranks
+        else []
+    )
     if ranks:
         facts[PREFIX + "missing_ranks"] = fact(missing, path)
 
