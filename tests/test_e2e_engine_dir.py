@@ -326,10 +326,10 @@ def test_blackwell_engines_name_both_compute_capabilities(
     repo = Repo(tmp_path)
     repo.config["version"] = "1.0.0"
     repo.config["build_config"]["auto_parallel_config"]["cluster_key"] = "NVIDIA-B200"
-    repo.log = "\n".join(
-        line.replace("0.20.0", "1.0.0")
-        for line in repo.log.splitlines()
-        if "Compute capability" not in line
+    repo.log = (
+        repo.log.replace("0.20.0", "1.0.0")
+        .replace("Compute capability: (8, 9)", "Compute capability: (10, 0)")
+        .replace("SM count: 34", "SM count: 148")
     )
     repo.ranks({"rank0.engine": ("10.11.0.33", "10.0", 148)})
     status, results = repo.check(capsys, "--target-gpu", "B200", "--triton-version", "25.09")
@@ -337,7 +337,7 @@ def test_blackwell_engines_name_both_compute_capabilities(
     status, results = repo.check(capsys, "--target-gpu", "RTX 5090", "--triton-version", "25.09")
     [model] = of(results, "TLLM004")
     assert model["status"] == "fail" and "10.0" in model["message"] and "12.0" in model["message"]
-    assert at(model) == (f"{ENGINE_DIR}/config.json", 94)
+    assert at(model) == (f"{ENGINE_DIR}/build.log", 30)  # the hardware line
     assert status == 1
 
 
@@ -370,3 +370,56 @@ def test_empty_build_log_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[s
         "the build log does not show a complete build: the log is empty"
     )
     assert status == 1
+
+
+# ------------------------------------------- TLLM006: a log of the same version, other GPU
+
+
+def test_log_of_an_a100_build_beside_rtx_engines_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], shared: Path
+) -> None:
+    """Same TensorRT-LLM version and plugins; only the missing hardware lines give it away."""
+    repo = Repo(tmp_path)
+    repo.log = (shared / "fixtures/logs/v0.20.0_a100_gpt2-like_success_1gpu.log").read_text()
+    status, results = repo.check(capsys)
+    [foreign] = of(results, "TLLM006")
+    assert foreign["status"] == "fail"
+    assert "'NVIDIA-GeForce-RTX-4060-Ti'" in foreign["message"]
+    assert "prints hardware lines" in foreign["message"]
+    assert at(foreign)[0] == f"{ENGINE_DIR}/build.log"
+    assert status == 1
+
+
+def test_log_hardware_lines_of_another_gpu_than_the_cluster_key_fail(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = Repo(tmp_path)
+    repo.config["build_config"]["auto_parallel_config"]["cluster_key"] = "A100-SXM-80GB"
+    (repo.engines / "rank0.engine").unlink()  # no engine header to cross-check (TRT006)
+    status, results = repo.check(capsys, "--target-gpu", "A100")
+    [foreign] = of(results, "TLLM006")
+    assert foreign["status"] == "fail"
+    assert (
+        "compute capability 8.9" in foreign["message"]
+        and "(compute capability 8.0)" in foreign["message"]
+    )
+    assert at(foreign) == (f"{ENGINE_DIR}/build.log", 30)
+    assert status == 1
+
+
+def test_version_without_hardware_lines_or_a_table_key_is_not_judged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """TensorRT-LLM 1.2 prints no hardware lines; an A100 (table key) build never did."""
+    for version, key in (("1.2.0rc2", "NVIDIA-B200"), ("0.20.0", "A100-SXM-80GB")):
+        repo = Repo(tmp_path / version)
+        repo.config["version"] = version
+        repo.config["build_config"]["auto_parallel_config"]["cluster_key"] = key
+        repo.log = "\n".join(
+            line.replace("0.20.0", version)
+            for line in repo.log.splitlines()
+            if "Compute capability" not in line
+        )
+        _, results = repo.check(capsys)
+        [same] = of(results, "TLLM006")
+        assert same["status"] == "pass", (version, same["message"])

@@ -6,7 +6,12 @@ joined value and the location of whichever artifact gave it.
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+from importlib import resources
 from typing import Any
+
+import yaml
 
 from .model import Fact, Facts, Location
 
@@ -102,6 +107,9 @@ def join(facts: Facts, gpu_for_cluster_key: Any = None) -> Facts:
                 out["trtllm.build_gpu_source"] = Fact(
                     f"config.json cluster_key {key.value!r} ({gpu.name})", key.location
                 )
+    conflict = _log_gpu_conflict(facts, gpu_for_cluster_key)
+    if conflict is not None:
+        out["trtllm.build_log_gpu_conflict"] = conflict
     incomplete = _build_incomplete(facts)
     if incomplete is not None:
         out["trtllm.build_incomplete"] = incomplete
@@ -110,6 +118,61 @@ def join(facts: Facts, gpu_for_cluster_key: Any = None) -> Facts:
         recurrent = any(k in architecture.value for k in ("Mamba", "RecurrentGemma"))
         out["trtllm.recurrent"] = Fact(recurrent, architecture.location)
     return out
+
+
+@lru_cache(maxsize=1)
+def _table_cluster_keys() -> frozenset[str]:
+    """TensorRT-LLM's own cluster keys (`cluster_keys` of the GPU table), lower case."""
+    text = resources.files("preflight.data").joinpath("gpus.yaml").read_text(encoding="utf-8")
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    keys = data.get("cluster_keys") if isinstance(data, dict) else None
+    return frozenset(str(k).lower() for k in keys or ())
+
+
+_PRINTS_HARDWARE = re.compile(r"^(?:0\.(?:9|1[0-9]|[2-9][0-9])|1\.[01])(?:\D|$)")
+
+
+def _log_gpu_conflict(facts: Facts, gpu_for_cluster_key: Any) -> Fact | None:
+    """Does the build log show another build GPU than config.json's cluster_key?
+
+    trtllm-build 0.9 to 1.1 records the build GPU in `cluster_key`: a key of its own table
+    (A100, H100, L4, ...) or, for any other GPU, the device name; only for the latter it prints
+    the hardware lines (`Compute capability: (M, m)`, ...) at info level. So a log whose hardware
+    lines give another compute capability than the key, or an info-level log of such a version
+    without hardware lines beside a device-name key, was written by another build.
+    """
+    log = facts.get("trtllm.build_log")
+    key = facts.get("engine_config.cluster_key")
+    if log is None or key is None or not isinstance(key.value, str) or not key.value.strip():
+        return None
+    log_cc = facts.get("build_log.gpu.compute_capability")
+    gpu = gpu_for_cluster_key(key.value) if gpu_for_cluster_key is not None else None
+    if log_cc is not None:
+        if gpu is not None and gpu.compute_capability != log_cc.value:
+            return Fact(
+                f"the build log's hardware lines show compute capability {log_cc.value}, but "
+                f"config.json's cluster_key {key.value!r} is a {gpu.name} "
+                f"(compute capability {gpu.compute_capability}): the log belongs to another build",
+                log_cc.location,
+            )
+        return None
+    version = facts.get("build_log.trtllm_version")
+    info_level = any(k.startswith("build_log.plugins.") for k in facts)
+    if (
+        version is None
+        or not isinstance(version.value, str)
+        or not _PRINTS_HARDWARE.match(version.value)
+        or not info_level
+        or key.value.lower() in _table_cluster_keys()
+    ):
+        return None
+    return Fact(
+        f"config.json's cluster_key {key.value!r} is a GPU outside TensorRT-LLM's own table, for "
+        f'which trtllm-build {version.value} prints hardware lines ("Compute capability: ...", '
+        '"SM count: ...") at info level, but this info-level log has none: it is the log of a '
+        "build on another GPU (one of TensorRT-LLM's table such as A100, H100 or L4)",
+        log.location,
+    )
 
 
 def _build_incomplete(facts: Facts) -> Fact | None:
