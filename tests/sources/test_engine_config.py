@@ -223,3 +223,15 @@ def test_utf8_bom_is_accepted(shared: Path, tmp_path: Path) -> None:
     path = tmp_path / "config.json"
     path.write_bytes(b"\xef\xbb\xbf" + (shared / V17).read_bytes())
     assert tree(extract(path))["version"] == "0.17.0.post1"
+
+
+def test_locations_of_a_large_config_in_one_pass(tmp_path: Path) -> None:
+    """60 000 plugin keys: every key still located, by one linear scan (no per-key search)."""
+    plugins = {f"k{i}": i for i in range(60000)}
+    text = json.dumps({"version": "0.20.0", "build_config": {"plugin_config": plugins}}, indent=2)
+    path = tmp_path / "config.json"
+    path.write_text(text)
+    facts = extract(path)
+    location = facts["engine_config.plugin_config.k59999"].location
+    assert location is not None and location.line == 60004
+    assert text.splitlines()[location.line - 1].strip().startswith('"k59999"')

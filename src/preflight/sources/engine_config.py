@@ -180,21 +180,46 @@ def _key_paths(data: dict[str, Any], prefix: str = "") -> list[str]:
     return out
 
 
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"\s*:?|[{}\[\]]')
+
+
 class _Locator:
-    """Finds the ``"key":`` token of a nested key by scanning forward segment by segment."""
+    """Where each ``"key":`` of the JSON text sits, by key path, from one linear scan."""
 
     def __init__(self, text: str, path: str) -> None:
         self._text = text
         self._path = path
         self._starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self._offsets: dict[tuple[str, ...], int] | None = None
+
+    def _scan(self) -> dict[tuple[str, ...], int]:
+        offsets: dict[tuple[str, ...], int] = {}
+        opened: list[str | None] = []  # for each open container, the key whose value it is
+        key: str | None = None
+        for match in _JSON_TOKEN.finditer(self._text):
+            token = match.group()
+            if token in ("{", "["):
+                opened.append(key)
+                key = None
+            elif token in ("}", "]"):
+                if opened:
+                    opened.pop()
+                key = None
+            elif token.endswith(":"):
+                try:
+                    key = str(json.loads(token[:-1].rstrip()))
+                except ValueError:
+                    key = None
+                    continue
+                where = (*(k for k in opened if k is not None), key)
+                offsets.setdefault(where, match.start())
+        return offsets
 
     def fact(self, value: Any, *keys: str) -> Fact:
-        offset = 0
-        for key in keys:
-            token = re.compile(re.escape(json.dumps(key, ensure_ascii=False)) + r"\s*:")
-            found = token.search(self._text, offset)
-            if found is None:
-                return fact(value, self._path)
-            offset = found.start()
+        if self._offsets is None:
+            self._offsets = self._scan()
+        offset = self._offsets.get(keys)
+        if offset is None:
+            return fact(value, self._path)
         line = bisect_right(self._starts, offset) - 1
         return fact(value, self._path, line + 1, offset - self._starts[line] + 1)
