@@ -106,8 +106,9 @@ def load(path: Path) -> Document:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: cannot read: {exc}") from None
+    loader = _Loader(text)
     try:
-        root = yaml.compose(text, Loader=_Loader)
+        root = loader.get_single_node()  # one parse: the node tree gives lines and the data
         alias = _first_alias(root)
         if alias is not None:
             mark = alias.start_mark
@@ -115,10 +116,12 @@ def load(path: Path) -> Document:
                 f"{path}:{mark.line + 1}:{mark.column + 1}: $: YAML anchors and aliases "
                 "are not supported here; write the value out"
             )
-        data = yaml.load(text, Loader=_Loader)
+        data = loader.construct_document(root) if root is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{mark.line + 1}:{mark.column + 1}" if mark is not None else "1:1"
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise UsageError(f"{path}:{where}: $: invalid YAML: {problem}") from None
+    finally:
+        loader.dispose()
     return Document(path, data, root)
