@@ -107,22 +107,40 @@ def bf16_auto(repo: Repo) -> None:
     )
 
 
-# ------------------------------------------------------------------------------ TLLM002
+# ------------------------------------------------------------------------ TLLM002, TLLM009
+# Plugins must be on at the required dtype: float16 unless the repository sets another one
+# (or `auto`, the model's dtype) in .preflight.yaml; None/disabled fails.
+
+AUTO = "target: {gpu: RTX 4060 Ti, triton: '25.06', gpu_count: 1}\nrules:\n  TLLM002: {options: {dtype: auto}}\n  TLLM009: {options: {dtype: auto}}\n"
 
 
-def test_bfloat16_model_with_auto_plugins_is_clean(
+def test_bfloat16_model_with_auto_plugins_fails_the_float16_default(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     repo = Repo(tmp_path)
     bf16_auto(repo)
     status, results = repo.check(capsys)
+    [attention] = of(results, "TLLM002")
+    [gemm] = of(results, "TLLM009")
+    assert status == 1 and attention["status"] == gemm["status"] == "fail"
+    assert "gpt_attention_plugin is bfloat16" in attention["message"]
+    assert "expected float16 (the model dtype is bfloat16)" in attention["message"]
+
+
+def test_bfloat16_model_with_auto_plugins_is_clean_when_auto_is_required(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = Repo(tmp_path)
+    bf16_auto(repo)
+    (repo.root / ".preflight.yaml").write_text(AUTO)
+    status, results = repo.check(capsys)
     assert not_passed(results) == []
     assert status == 0
     [plugins] = of(results, "TLLM002")
-    assert "gpt_attention_plugin is bfloat16" in plugins["message"]
+    assert "gpt_attention_plugin is bfloat16 (required: auto)" in plugins["message"]
 
 
-def test_real_bf16_l4_config_passes_the_plugin_check(
+def test_real_bf16_l4_config_passes_the_plugin_checks_with_bfloat16_required(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], shared: Path
 ) -> None:
     repo = Repo(tmp_path)
@@ -133,18 +151,24 @@ def test_real_bf16_l4_config_passes_the_plugin_check(
     repo.config = json.loads(config.read_text())
     (repo.engines / "build.log").unlink()
     repo.ranks({"rank0.engine": ("10.8.0.43", "8.9", 58)})
+    (repo.root / ".preflight.yaml").write_text(
+        "target: {gpu_count: 1}\n"
+        "rules:\n  TLLM002: {options: {dtype: bfloat16}}\n  TLLM009: {options: {dtype: bfloat16}}\n"
+    )
     status, results = repo.check(capsys, "--target-gpu", "L4", "--triton-version", "25.02")
-    [plugins] = of(results, "TLLM002")
-    assert plugins["status"] == "pass"
+    assert [r["status"] for r in of(results, "TLLM002") + of(results, "TLLM009")] == [
+        "pass",
+        "pass",
+    ]
     # only the missing build log stands between this repository and a clean run
     assert not_passed(results) == [("TLLM001", "fail"), ("TLLM006", "skip"), ("TLLM007", "skip")]
     assert status == 1
 
 
-def test_gemm_plugin_off_is_not_a_finding(
+def test_gemm_plugin_off_fails_unless_the_rule_is_disabled(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], shared: Path
 ) -> None:
-    """The 0.13.0 RTX A6000 config: attention plugin auto, GEMM plugin off (its default)."""
+    """The 0.13.0 RTX A6000 config: attention plugin auto (float16 model), GEMM plugin off."""
     repo = Repo(tmp_path)
     config = (
         shared
@@ -153,10 +177,14 @@ def test_gemm_plugin_off_is_not_a_finding(
     repo.config = json.loads(config.read_text())
     (repo.engines / "build.log").unlink()
     repo.ranks({"rank0.engine": ("10.4.0.26", "8.6", 84)})
-    _, results = repo.check(capsys, "--target-gpu", "RTX A6000", "--triton-version", "24.09")
-    [plugins] = of(results, "TLLM002")
-    assert plugins["status"] == "pass"
-    assert "gemm_plugin None" in plugins["message"]
+    args = ("--target-gpu", "RTX A6000", "--triton-version", "24.09")
+    _, results = repo.check(capsys, *args)
+    assert of(results, "TLLM002")[0]["status"] == "pass"  # auto -> the model's float16
+    [gemm] = of(results, "TLLM009")
+    assert gemm["status"] == "fail" and "gemm_plugin is None" in gemm["message"]
+    (repo.root / ".preflight.yaml").write_text("rules:\n  TLLM009: {enabled: false}\n")
+    _, results = repo.check(capsys, *args)
+    assert of(results, "TLLM009") == []
 
 
 def test_gemm_plugin_in_another_dtype_than_the_model_fails_at_its_line(
@@ -164,16 +192,17 @@ def test_gemm_plugin_in_another_dtype_than_the_model_fails_at_its_line(
 ) -> None:
     repo = Repo(tmp_path)
     bf16_auto(repo)
+    (repo.root / ".preflight.yaml").write_text(AUTO)
     repo.log = repo.log.replace("Set gemm_plugin to auto.", "Set gemm_plugin to float16.")
     status, results = repo.check(capsys)
-    [plugins] = of(results, "TLLM002")
-    assert status == 1 and plugins["status"] == "fail"
-    assert "gemm_plugin is float16" in plugins["message"]
-    assert "the model dtype, bfloat16" in plugins["message"]
-    assert at(plugins) == (f"{ENGINE_DIR}/build.log", 4)
+    [gemm] = of(results, "TLLM009")
+    assert status == 1 and gemm["status"] == "fail"
+    assert "gemm_plugin is float16" in gemm["message"]
+    assert "expected auto (the model dtype is bfloat16)" in gemm["message"]
+    assert at(gemm) == (f"{ENGINE_DIR}/build.log", 4)
 
 
-def test_plugins_off_fail_at_the_attention_line(
+def test_plugins_off_fail_at_their_lines(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     repo = Repo(tmp_path)
@@ -181,25 +210,13 @@ def test_plugins_off_fail_at_the_attention_line(
         "Set gpt_attention_plugin to float16.", "Set gpt_attention_plugin to None."
     ).replace("Set gemm_plugin to float16.", "Set gemm_plugin to None.")
     status, results = repo.check(capsys)
-    [plugins] = of(results, "TLLM002")
-    assert status == 1 and plugins["status"] == "fail"
-    assert "gpt_attention_plugin is None" in plugins["message"]
-    assert at(plugins) == (f"{ENGINE_DIR}/build.log", 3)
-    assert "--gpt_attention_plugin auto" in plugins["remediation"]
-
-
-def test_a_required_dtype_from_the_config_file_still_applies(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    repo = Repo(tmp_path)
-    bf16_auto(repo)
-    (repo.root / ".preflight.yaml").write_text(
-        "target: {gpu: RTX 4060 Ti, triton: '25.06'}\nrules:\n  TLLM002: {options: {dtype: float16}}\n"
-    )
-    status, results = repo.check(capsys)
-    [plugins] = of(results, "TLLM002")
-    assert status == 1 and plugins["status"] == "fail"
-    assert "expected float16" in plugins["message"]
+    [attention] = of(results, "TLLM002")
+    [gemm] = of(results, "TLLM009")
+    assert status == 1 and attention["status"] == gemm["status"] == "fail"
+    assert "gpt_attention_plugin is None" in attention["message"]
+    assert at(attention) == (f"{ENGINE_DIR}/build.log", 3)
+    assert at(gemm) == (f"{ENGINE_DIR}/build.log", 4)
+    assert "--gpt_attention_plugin float16" in attention["remediation"]
 
 
 # ------------------------------------------------------------------- legacy engine names

@@ -17,7 +17,6 @@ from .model import Fact, Facts, Location
 
 _DISABLED = (None, False, "disable", "disabled", "None", "none")
 # gemm_plugin values that are not a float dtype: quantized GEMMs of FP8/FP4 checkpoints.
-_QUANTIZED_GEMM = ("fp8", "nvfp4")
 
 
 def _effective_plugin(facts: Facts, name: str) -> tuple[Fact | None, str]:
@@ -45,29 +44,21 @@ def _first(facts: Facts, *keys: str) -> Fact | None:
     return None
 
 
-def _plugins_dtype(out: Facts, model_dtype: Fact | None) -> Facts:
-    """`trtllm.plugins_dtype`: the dtype the attention and GEMM plugins agree on.
-
-    It is the attention plugin's dtype when the GEMM plugin is off, a quantized GEMM, or the
-    same dtype; otherwise a text naming both (equal to no dtype). `plugins_dtype_vs_model` is
-    `auto` when that dtype is the model's, so a rule option `auto` means "the model dtype".
-    """
-    attention = out.get("trtllm.gpt_attention_plugin")
-    if attention is None:
-        return {}
-    gemm = out.get("trtllm.gemm_plugin")
-    value: Any = attention.value
-    where = attention.location
-    if gemm is not None and gemm.value not in (None, *_QUANTIZED_GEMM, attention.value):
-        value = f"gpt_attention_plugin {attention.value}, gemm_plugin {gemm.value}"
-        where = attention.location if attention.value is None else gemm.location
-    vs_model: Any = value
-    if model_dtype is not None and value is not None and value == model_dtype.value:
-        vs_model = "auto"
-    return {
-        "trtllm.plugins_dtype": Fact(value, where),
-        "trtllm.plugins_dtype_vs_model": Fact(vs_model, where),
-    }
+def _versus_model(out: Facts, model_dtype: Fact | None) -> Facts:
+    """`trtllm.<plugin>_vs_model`: `auto` when the plugin runs in the model's dtype, else its
+    dtype, so that a rule option `dtype: auto` means "the model's dtype"."""
+    found: Facts = {}
+    for plugin in ("gpt_attention_plugin", "gemm_plugin"):
+        fact = out.get(f"trtllm.{plugin}")
+        if fact is None:
+            continue
+        same = (
+            model_dtype is not None
+            and fact.value in (model_dtype.value,)
+            and fact.value is not None
+        )
+        found[f"trtllm.{plugin}_vs_model"] = Fact("auto" if same else fact.value, fact.location)
+    return found
 
 
 def join(facts: Facts, gpu_for_cluster_key: Any = None) -> Facts:
@@ -83,7 +74,7 @@ def join(facts: Facts, gpu_for_cluster_key: Any = None) -> Facts:
         out["trtllm.model_dtype"] = model_dtype
     else:
         model_dtype = None
-    out.update(_plugins_dtype(out, model_dtype))
+    out.update(_versus_model(out, model_dtype))
     for flag in ("remove_input_padding", "paged_kv_cache", "paged_state", "use_paged_context_fmha"):
         fact = _first(facts, f"build_log.plugins.{flag}", f"engine_config.plugin_config.{flag}")
         if fact is not None and isinstance(fact.value, bool):
