@@ -178,3 +178,47 @@ def test_a_reader_that_stops_early_does_not_turn_findings_into_success(repo: Pat
 @pytest.mark.parametrize("count", ["-3", "0"])
 def test_gpu_count_must_be_positive(count: str) -> None:
     one_line_exit_2(run("check", str(EXAMPLE), "--gpu-count", count), "--gpu-count")
+
+
+def test_implausible_world_size_is_one_finding_in_bounded_time(repo: Path) -> None:
+    config = repo / "tensorrt_llm" / "1" / "config.json"
+    config.write_text(config.read_text().replace('"world_size": 1,', '"world_size": 3000000,'))
+    proc = run("check", str(repo), "--format", "json")
+    assert proc.returncode == 1
+    [res] = [r for r in json.loads(proc.stdout)["results"] if r["rule"] == "TLLM005"]
+    assert "implausible world size" in res["message"] and "3000000" in res["message"]
+
+
+def test_symlink_loop_engine_is_a_finding(repo: Path) -> None:
+    engine = repo / "tensorrt_llm" / "1" / "rank0.engine"
+    engine.unlink()
+    engine.symlink_to("rank0.engine")
+    proc = run("check", str(repo), "--format", "json")
+    assert proc.returncode == 1, proc.stderr
+    [res] = [r for r in json.loads(proc.stdout)["results"] if r["rule"] == "TRT001"]
+    assert res["status"] == "fail" and res["location"]["path"] == "tensorrt_llm/1/rank0.engine"
+
+
+def test_unicode_digit_version_folder_does_not_crash(repo: Path) -> None:
+    (repo / "preprocessing" / "\u00b3").mkdir()
+    proc = run("check", str(repo))
+    assert proc.returncode in (0, 1) and "Traceback" not in proc.stderr
+
+
+def test_model_folder_linked_from_elsewhere_is_reported_at_its_repository_path(
+    repo: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    (repo / "postprocessing").rename(outside)
+    (repo / "postprocessing").symlink_to(outside)
+    config = outside / "config.pbtxt"
+    config.write_text(config.read_text().replace("max_batch_size: 8", "max_batch_sise: 8"))
+    proc = run("check", str(repo), "--format", "json")
+    failing = [r for r in json.loads(proc.stdout)["results"] if r["status"] == "fail"]
+    assert failing and all(r["location"]["path"] == "postprocessing/config.pbtxt" for r in failing)
+
+
+def test_server_findings_sit_at_the_repository_root() -> None:
+    proc = run("check", str(EXAMPLE), "--server", "http://127.0.0.1:9", "--format", "json")
+    [res] = [r for r in json.loads(proc.stdout)["results"] if r["rule"] == "TRITON090"]
+    assert res["status"] == "fail" and res["location"] == {"path": "."}

@@ -108,13 +108,11 @@ def _relocate(result: Result, repo: Path) -> Result:
     loc = result.location
     if loc is None:
         return result
-    path = Path(loc.path)
-    try:
-        rel = path.resolve().relative_to(repo.resolve()).as_posix()
-    except (ValueError, OSError):
-        rel = loc.path
-    rel = rel or "."
     from dataclasses import replace
+
+    from .discovery import relative_to_repo
+
+    rel = relative_to_repo(loc.path, repo)
 
     return replace(result, location=Location(rel, loc.line, loc.column))
 

@@ -6,18 +6,33 @@ Nothing here reads an artifact's content beyond what is needed to find others.
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path, PurePosixPath
 
 # The parameters the tensorrtllm backend reads an engine directory from (decoder, encoder).
 ENGINE_DIR_PARAMETERS = ("gpt_model_path", "encoder_model_path")
+MANIFEST_NAME = "preflight-manifest.json"  # written by `preflight manifest write`
 _PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
 
 
 def version_dirs(model_dir: Path) -> list[Path]:
-    """Numeric version folders, highest last."""
-    found = [p for p in model_dir.iterdir() if p.is_dir() and p.name.isdigit()]
+    """Numeric version folders (ASCII digits: "³".isdigit() is true too), highest last."""
+    found = [p for p in model_dir.iterdir() if p.is_dir() and p.name.isascii() and p.name.isdigit()]
     return sorted(found, key=lambda p: int(p.name))
+
+
+def relative_to_repo(path: str | Path, repo: Path) -> str:
+    """``path`` as the report shows it: relative to REPO by its text, symlinks not followed
+    (a model folder linked from elsewhere stays where the repository has it). Paths outside
+    the repository stay as given."""
+    text = os.path.abspath(path)
+    root = os.path.abspath(repo)
+    if text == root:
+        return "."
+    if text.startswith(root.rstrip(os.sep) + os.sep):
+        return Path(os.path.relpath(text, root)).as_posix()
+    return str(path)
 
 
 def map_path(value: str, repo: Path, path_map: list[tuple[str, str]]) -> tuple[Path | None, str]:
@@ -74,7 +89,7 @@ def build_log_in(engine_dir: Path) -> tuple[Path | None, str]:
     return logs[0], f"found {logs[0].name} in the engine directory"
 
 
-def rank_engine_names(engine_dir: Path, world_size: int) -> dict[int, str]:
+def rank_engine_names(engine_dir: Path, world_size: int, legacy: bool = True) -> dict[int, str]:
     """The file name the runtime opens for each rank of an engine directory.
 
     ``trtllm-build`` (config.json with a ``version``) writes ``rank<r>.engine``. The legacy
@@ -84,9 +99,11 @@ def rank_engine_names(engine_dir: Path, world_size: int) -> dict[int, str]:
     ``*_rank<r>.engine`` file present is taken.
     """
     names = {rank: f"rank{rank}.engine" for rank in range(world_size)}
+    if not legacy:  # the caller already knows config.json is in the trtllm-build layout
+        return names
     try:
         data = json.loads((engine_dir / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return names
     if not isinstance(data, dict) or "version" in data:
         return names

@@ -31,9 +31,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from preflight.discovery import MANIFEST_NAME
 from preflight.model import Fact, Facts, Location
 
-MANIFEST_NAME = "preflight-manifest.json"
+__all__ = ["MANIFEST_NAME", "sha256_file", "verify_manifest", "write_manifest"]
 MANIFEST_VERSION = 1
 PLAN_SUFFIXES = (".engine", ".plan")
 BLOCK_SIZE = 16 * 1024 * 1024

@@ -11,6 +11,7 @@ from .errors import UsageError
 from .model import Fact, Facts, Location, Subject
 
 TRTLLM_BACKENDS = ("tensorrtllm",)
+MAX_WORLD_SIZE = 4096  # ranks checked one by one; a config.json claiming more is a finding
 PLAN_PLATFORMS = ("tensorrt_plan",)
 PLAN_BACKENDS = ("tensorrt",)
 
@@ -35,10 +36,7 @@ def _value(facts: Facts, key: str) -> Any:
 
 
 def _relative(path: Path, repo: Path) -> str:
-    try:
-        return path.resolve().relative_to(repo.resolve()).as_posix()
-    except ValueError:
-        return str(path)
+    return discovery.relative_to_repo(path, repo)
 
 
 def _engine_subject(
@@ -155,11 +153,10 @@ def _trtllm_subjects(
             if expected_trt is not None:
                 loc = facts["engine_config.version"].location
                 facts["trtllm.expected_trt_version"] = Fact(expected_trt, loc)
-    if engine_dir is not None and found:
-        from .manifest import MANIFEST_NAME, verify_manifest
+    if engine_dir is not None and found and (engine_dir / discovery.MANIFEST_NAME).is_file():
+        from .manifest import verify_manifest  # hashing modules only when there is one
 
-        if (engine_dir / MANIFEST_NAME).is_file():
-            facts.update(verify_manifest(engine_dir))
+        facts.update(verify_manifest(engine_dir))
     log_path, log_how = (options.build_log, "--build-log") if options.build_log else (None, "")
     if log_path is None and engine_dir is not None:
         log_path, log_how = discovery.build_log_in(engine_dir)
@@ -177,9 +174,16 @@ def _trtllm_subjects(
 
     subjects: list[Subject] = []
     world = _value(facts, "engine_config.world_size_effective")
-    if engine_dir is not None and isinstance(world, int) and world >= 1:
+    if engine_dir is not None and isinstance(world, int) and world > MAX_WORLD_SIZE:
+        where_ws = facts["engine_config.world_size_effective"].location
+        text = f"an implausible world size: over {MAX_WORLD_SIZE} ranks are not checked one by one"
+        facts["engines.world_size"] = Fact(world, where_ws)
+        facts["engines.missing_ranks"] = Fact([{"text": text}], where_ws)
+        facts["engines.empty_ranks"] = Fact([], where_ws)
+    elif engine_dir is not None and isinstance(world, int) and world >= 1:
         engines: dict[int, Facts] = {}
-        names = discovery.rank_engine_names(engine_dir, world)
+        legacy = _value(facts, "engine_config.format") == "legacy"
+        names = discovery.rank_engine_names(engine_dir, world, legacy)
         for rank in range(world):
             path = engine_dir / names[rank]
             if not path.exists() and not path.is_symlink():

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from .errors import UsageError
-from .model import Fact, Facts, Location, Subject
+from .model import Fact, Facts, Subject
 
 TIMEOUT_S = 10.0
 
@@ -58,7 +58,7 @@ def _index(client: Any, kind: str) -> list[dict[str, Any]]:
 
 def server_facts(url: str, repo: Path, models: list[str]) -> Facts:
     """`server.*` facts; an unreachable server is a fact, not an exception."""
-    where = Location(url)
+    where = None  # a URL is not a file: findings sit at the repository root
     facts: Facts = {"server.url": Fact(url, where)}
     client, kind = _client(url)
     try:
