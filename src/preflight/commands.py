@@ -70,14 +70,7 @@ def _target(args: argparse.Namespace, settings: dict[str, Any]) -> tuple[Target,
     except tgt.TargetError as exc:
         raise UsageError(str(exc)) from None
     values = {k: f.value for k, f in facts.items()}
-    target = Target(
-        gpu=values.get("target.gpu"),
-        compute_capability=values.get("target.compute_capability"),
-        sm_count=values.get("target.sm_count"),
-        triton_version=values.get("target.triton_version"),
-        trt_version=values.get("target.trt_version"),
-        trtllm_version=values.get("target.trtllm_version"),
-    )
+    target = tgt.target_from_facts(facts)
     sources = values.get("target.sources") or {}
     notes = [
         f"target {key.replace('_', ' ')} {values[f'target.{key}']}: "
