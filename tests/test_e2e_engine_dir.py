@@ -7,13 +7,13 @@ from them, writes synthetic rank-engine headers, and judges the exit code and th
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rule_cases import plan_writer
 
 from preflight.cli import main
 
@@ -22,17 +22,7 @@ EXAMPLE = ROOT / "examples" / "model_repo"
 ENGINE_DIR = "tensorrt_llm/1"
 
 
-def _plan_maker() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "make_plan_header", ROOT / "examples" / "tools" / "make_plan_header.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.make_plan
-
-
-make_plan = _plan_maker()
+make_plan = plan_writer().make_plan
 
 
 class Repo:

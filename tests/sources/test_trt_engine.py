@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import os
@@ -13,6 +12,7 @@ from types import ModuleType
 from typing import IO, Any
 
 import pytest
+from rule_cases import plan_writer
 
 from preflight.sources import trt_engine
 from preflight.sources.trt_engine import extract, load_tag_table, read_header, tag_release
@@ -109,13 +109,7 @@ def _write(tmp_path: Path, data: bytes, name: str = "rank0.engine") -> Path:
 
 
 def _load_writer() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "make_plan_header", ROOT / "examples" / "tools" / "make_plan_header.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return plan_writer()
 
 
 class CountingFile(io.FileIO):
