@@ -1,4 +1,4 @@
-"""Small helpers over :data:`preflight.model.Facts`: build one fact, nest facts into a tree."""
+"""Small helpers over :data:`preflight.model.Facts`: build one, read one, nest them into a tree."""
 
 from __future__ import annotations
 
@@ -11,6 +11,12 @@ from preflight.model import Fact, Facts, Location
 def fact(value: Any, path: str | Path, line: int | None = None, column: int | None = None) -> Fact:
     """A :class:`Fact` read from ``path`` at the 1-based ``line``/``column`` (when known)."""
     return Fact(value=value, location=Location(path=str(path), line=line, column=column))
+
+
+def value_of(facts: Facts, key: str) -> Any:
+    """The value of ``key``, or None when the fact is absent."""
+    found = facts.get(key)
+    return None if found is None else found.value
 
 
 def to_tree(facts: Facts) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from . import discovery, trtllm_join
 from .errors import UsageError
+from .facts import value_of
 from .model import Fact, Facts, Location, Subject
 
 TRTLLM_BACKENDS = ("tensorrtllm",)
@@ -30,11 +31,6 @@ class Scan:
     notes: list[str]
 
 
-def _value(facts: Facts, key: str) -> Any:
-    fact = facts.get(key)
-    return None if fact is None else fact.value
-
-
 def _relative(path: Path, repo: Path) -> str:
     return discovery.relative_to_repo(path, repo)
 
@@ -54,7 +50,7 @@ def _engine_subject(
 
         result = deserialize(path)
         facts.update(result)
-        status = _value(result, "deserialize.status")
+        status = value_of(result, "deserialize.status")
         if status == "skipped" and options.require_deserialize:
             facts["deserialize.ok"] = Fact(False, here)
         elif status in ("ok", "failed", "crashed", "timeout"):
@@ -75,7 +71,7 @@ def _deployment(facts: Facts, kind: str, here: Location) -> Facts:
     deploy = facts.get(key)
     if deploy is not None:
         out["deploy.trt_version"] = Fact(deploy.value, here)
-        sources = _value(facts, "target.sources") or {}
+        sources = value_of(facts, "target.sources") or {}
         origin = sources.get(key.removeprefix("target."), "")
         out["deploy.trt_version_source"] = Fact(origin.split(" (")[0] or key, here)
     cc_key = facts.get("engine.cc_model_filename_key")
@@ -87,8 +83,8 @@ def _deployment(facts: Facts, kind: str, here: Location) -> Facts:
         )
     elif target_cc is not None:
         out["deploy.compute_capability"] = Fact(target_cc.value, here)
-        out["deploy.gpu"] = Fact(f"the target {_value(facts, 'target.gpu')}", here)
-    built = _value(facts, "engine.trt_version")
+        out["deploy.gpu"] = Fact(f"the target {value_of(facts, 'target.gpu')}", here)
+    built = value_of(facts, "engine.trt_version")
     if isinstance(built, str):
         rows = releases_with_trt(built, flavor)
         label = "-trtllm-python-py3" if flavor == "trtllm" else "-py3"
@@ -114,7 +110,7 @@ def _trtllm_subjects(
     how = ""
     named = False
     for parameter in discovery.ENGINE_DIR_PARAMETERS:
-        raw = _value(facts, f"triton.parameters.{parameter}")
+        raw = value_of(facts, f"triton.parameters.{parameter}")
         if isinstance(raw, str) and raw.strip():
             engine_dir, how = discovery.map_path(raw, repo, options.path_map)
             where = facts[f"triton.parameters.{parameter}"].location or where
@@ -139,13 +135,13 @@ def _trtllm_subjects(
         facts["trtllm.engine_config_problem"] = Fact(problem, where)
     if engine_dir is not None and (engine_dir / "config.json").is_file():
         facts.update(engine_config.extract(engine_dir / "config.json"))
-        error = _value(facts, "engine_config.parse_error")
+        error = value_of(facts, "engine_config.parse_error")
         if isinstance(error, dict):
             facts["trtllm.engine_config_problem"] = Fact(
                 f"config.json does not parse: {error.get('message')}",
                 facts["engine_config.parse_error"].location,
             )
-        built_with = _value(facts, "engine_config.version")
+        built_with = value_of(facts, "engine_config.version")
         if isinstance(built_with, str):
             from .target import trt_for_trtllm
 
@@ -173,7 +169,7 @@ def _trtllm_subjects(
     facts.update(backend_params.backend_facts(facts))
 
     subjects: list[Subject] = []
-    world = _value(facts, "engine_config.world_size_effective")
+    world = value_of(facts, "engine_config.world_size_effective")
     if engine_dir is not None and isinstance(world, int) and world > MAX_WORLD_SIZE:
         where_ws = facts["engine_config.world_size_effective"].location
         text = f"an implausible world size: over {MAX_WORLD_SIZE} ranks are not checked one by one"
@@ -182,7 +178,7 @@ def _trtllm_subjects(
         facts["engines.empty_ranks"] = Fact([], where_ws)
     elif engine_dir is not None and isinstance(world, int) and world >= 1:
         engines: dict[int, Facts] = {}
-        legacy = _value(facts, "engine_config.format") == "legacy"
+        legacy = value_of(facts, "engine_config.format") == "legacy"
         names = discovery.rank_engine_names(engine_dir, world, legacy)
         for rank in range(world):
             path = engine_dir / names[rank]
@@ -208,7 +204,7 @@ def _agreement(engines: dict[int, Facts], engine_dir: Path) -> Facts:
     ):
         seen: dict[str, list[int]] = {}
         for rank, facts in sorted(engines.items()):
-            value = _value(facts, key)
+            value = value_of(facts, key)
             if isinstance(value, str):
                 seen.setdefault(value, []).append(rank)
         if seen:
@@ -222,8 +218,8 @@ def _plan_subjects(
     model_dir: Path, repo: Path, facts: Facts, options: ScanOptions
 ) -> list[Subject]:
     """Ordinary TensorRT models: each version's default model file and cc_model_filenames."""
-    default = _value(facts, "triton.default_model_filename") or "model.plan"
-    cc_files = _value(facts, "triton.cc_model_filenames") or {}
+    default = value_of(facts, "triton.default_model_filename") or "model.plan"
+    cc_files = value_of(facts, "triton.cc_model_filenames") or {}
     subjects = []
     for version in discovery.version_dirs(model_dir):
         names = [default, *(v for v in cc_files.values() if isinstance(v, str))]
@@ -276,8 +272,8 @@ def scan(repo: Path, target: Facts, options: ScanOptions) -> Scan:
         model_dir = repo / name
         with_target = {**facts, **target}
         subjects.append(Subject("triton-model", name, str(model_dir), with_target))
-        backend = _value(facts, "triton.backend")
-        platform = _value(facts, "triton.platform")
+        backend = value_of(facts, "triton.backend")
+        platform = value_of(facts, "triton.platform")
         if backend in TRTLLM_BACKENDS:
             extra, more_notes = _trtllm_subjects(repo, model_dir, facts, target, options)
             subjects.extend(extra)

@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from preflight import discovery
+from preflight.facts import value_of
 from preflight.model import Fact, Facts, Location
 
 PARAM = "triton.parameters."
@@ -125,17 +126,12 @@ def _param(facts: Facts, key: str) -> Fact | None:
     return found
 
 
-def _value(facts: Facts, key: str) -> Any:
-    found = facts.get(key)
-    return None if found is None else found.value
-
-
 def _config_location(facts: Facts) -> Location | None:
     """Where to report a parameter the config lacks: its ``backend`` line, else line 1."""
     backend = facts.get("triton.backend")
     if backend is not None and backend.location is not None and backend.location.line:
         return Location(backend.location.path, backend.location.line)
-    path = _value(facts, "triton.config_path")
+    path = value_of(facts, "triton.config_path")
     where = facts.get("triton.config_path")
     if where is not None and where.location is not None:
         return Location(where.location.path, 1)
@@ -200,7 +196,7 @@ def _batching(facts: Facts, out: Facts) -> None:
     if mode is None:
         return
     out["backend.batching_mode"] = Fact(mode, param.location)
-    serving = _value(facts, "target.trtllm_version")
+    serving = value_of(facts, "target.trtllm_version")
     if mode == "static" and isinstance(serving, str):
         # the serving release, shown where the fix goes: the gpt_model_type parameter
         out["backend.static_batching_target_version"] = Fact(serving, param.location)
@@ -212,7 +208,7 @@ def _batching(facts: Facts, out: Facts) -> None:
 
 def _ifb_unmet(facts: Facts) -> list[dict[str, Any]] | None:
     """What inflight batching needs from the engine and does not get; None when nothing is known."""
-    recurrent = _value(facts, "trtllm.recurrent") is True
+    recurrent = value_of(facts, "trtllm.recurrent") is True
     plugin_key = "trtllm.mamba_conv1d_plugin" if recurrent else "trtllm.gpt_attention_plugin"
     plugin_name = "mamba_conv1d_plugin" if recurrent else "gpt_attention_plugin"
     paged_key = "trtllm.paged_state" if recurrent else "trtllm.kv_cache_paged"
@@ -224,7 +220,7 @@ def _ifb_unmet(facts: Facts) -> list[dict[str, Any]] | None:
     )
     known = False
     unmet: list[dict[str, Any]] = []
-    kv_type = _value(facts, "engine_config.build_config.kv_cache_type")
+    kv_type = value_of(facts, "engine_config.build_config.kv_cache_type")
     # runtimes that know kv_cache_type accept PAGED or DISABLED (no KV cache) for inflight
     # batching: ModelConfig::supportsInflightBatching() in modelConfig.h
     no_kv_cache = isinstance(kv_type, str) and kv_type.upper() == "DISABLED"
@@ -256,7 +252,7 @@ def _groups(text: str) -> list[list[str]]:
 
 
 def _world_size(facts: Facts, out: Facts) -> None:
-    world = _value(facts, "engine_config.world_size_effective")
+    world = value_of(facts, "engine_config.world_size_effective")
     if not isinstance(world, int) or isinstance(world, bool) or world < 1:
         return
     devices = _param(facts, "gpu_device_ids")
@@ -299,7 +295,7 @@ def _world_size(facts: Facts, out: Facts) -> None:
 def _mapping_text(facts: Facts) -> str:
     parts = []
     for key in ("tp_size", "pp_size", "cp_size"):
-        value = _value(facts, f"engine_config.mapping.{key}")
+        value = value_of(facts, f"engine_config.mapping.{key}")
         parts.append(f"{key[:2]} {value if value is not None else 1}")
     return " x ".join(parts)
 
@@ -358,16 +354,16 @@ def _decoding_mode(facts: Facts, out: Facts) -> None:
 
 
 def _required_keys(facts: Facts, out: Facts) -> None:
-    if _value(facts, "engine_config.format") != "new":
+    if value_of(facts, "engine_config.format") != "new":
         return
     keys_fact = facts.get("engine_config.keys")
     if keys_fact is None or not isinstance(keys_fact.value, list):
         return
     present = set(keys_fact.value)
     wanted = list(REQUIRED_KEYS)
-    if _value(facts, "trtllm.recurrent") is True:
+    if value_of(facts, "trtllm.recurrent") is True:
         wanted.extend(RNN_KEYS)
-    architecture = _value(facts, "engine_config.architecture")
+    architecture = value_of(facts, "engine_config.architecture")
     if isinstance(architecture, str) and "GLM" in architecture:
         wanted.extend(GLM_KEYS)
     where = keys_fact.location
@@ -413,7 +409,7 @@ def python_model_facts(
     facts: Facts, models: Mapping[str, Facts], repo: Path, path_map: list[tuple[str, str]]
 ) -> Facts:
     """`backend.*` facts of a Python-backend model: its tokenizer_dir, and the LLM a BLS calls."""
-    if _value(facts, "triton.backend") != "python" or "triton.parse_error" in facts:
+    if value_of(facts, "triton.backend") != "python" or "triton.parse_error" in facts:
         return {}
     out: Facts = {}
     _tokenizer(facts, repo, path_map, out)
