@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 # The parameters the tensorrtllm backend reads an engine directory from (decoder, encoder).
 ENGINE_DIR_PARAMETERS = ("gpt_model_path", "encoder_model_path")
 MANIFEST_NAME = "preflight-manifest.json"  # written by `preflight manifest write`
-_PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
+PLACEHOLDER = re.compile(r"\$\{[^}]*\}")  # a value fill_template.py left unfilled
 
 
 def version_dirs(model_dir: Path) -> list[Path]:
@@ -43,7 +43,7 @@ def map_path(value: str, repo: Path, path_map: list[tuple[str, str]]) -> tuple[P
     (``/models/tensorrt_llm/1`` -> ``REPO/tensorrt_llm/1``). Returns the path, or None, and
     a sentence saying which mapping was used or why none applies.
     """
-    if _PLACEHOLDER.search(value):
+    if PLACEHOLDER.search(value):
         return None, f"{value!r} is an unfilled template placeholder"
     if value != value.strip():
         return None, f"{value!r} has white space around it: the backend keeps it in the path"

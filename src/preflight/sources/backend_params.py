@@ -42,7 +42,6 @@ pre/postprocessing models, ``backend.bls_target*`` for a BLS model naming its LL
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -52,7 +51,6 @@ from preflight.facts import value_of
 from preflight.model import Fact, Facts, Location
 
 PARAM = "triton.parameters."
-_PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
 _TRUE = ("True", "true", "TRUE", "1")
 _FALSE = ("False", "false", "FALSE", "0")
 
@@ -121,7 +119,7 @@ def _param(facts: Facts, key: str) -> Fact | None:
     found = facts.get(PARAM + key)
     if found is None or not isinstance(found.value, str):
         return None
-    if _PLACEHOLDER.search(found.value):
+    if discovery.PLACEHOLDER.search(found.value):
         return None
     return found
 
