@@ -89,3 +89,28 @@ def test_map_path_order(tmp_path: Path) -> None:
     assert map_path("m/1", tmp_path, [])[0] == tmp_path / "m" / "1"
     found, why = map_path("/models/zzz", tmp_path, [])
     assert found is None and "no tail" in why
+
+
+def test_encoder_engines_of_an_encoder_decoder_model_are_checked_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """encoder_model_path beside gpt_model_path: the encoder's rank engines get the engine checks."""
+    from rule_cases import plan_writer
+
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLE, repo)
+    encoder = repo / "tensorrt_llm" / "encoder"
+    encoder.mkdir()
+    shutil.copy(repo / "tensorrt_llm" / "1" / "config.json", encoder / "config.json")
+    (encoder / "rank0.engine").write_bytes(plan_writer().make_plan("10.11.0.33", "8.9", 34))
+    config = repo / "tensorrt_llm" / "config.pbtxt"
+    extra = 'parameters: {\n  key: "encoder_model_path"\n  value: { string_value: "/models/tensorrt_llm/encoder" }\n}\n'
+    config.write_text(config.read_text() + extra)
+    status = main(["check", str(repo), "--format", "json"])
+    results = json.loads(capsys.readouterr().out)["results"]
+    trt = {r["location"]["path"]: r["status"] for r in results if r["rule"] == "TRT002"}
+    assert trt == {
+        "tensorrt_llm/1/rank0.engine": "pass",
+        "tensorrt_llm/encoder/rank0.engine": "fail",
+    }
+    assert status == 1

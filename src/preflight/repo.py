@@ -190,8 +190,40 @@ def _trtllm_subjects(
             subjects.append(sub)
         facts.update(trtllm_join.rank_facts(world, engines, str(engine_dir), facts, names))
         facts.update(_agreement(engines, engine_dir))
+    subjects.extend(_encoder_engines(repo, facts, engine_dir, options, notes))
     subjects.insert(0, Subject("trtllm-model", name, str(model_dir), facts))
     return subjects, notes
+
+
+def _encoder_engines(
+    repo: Path, facts: Facts, decoder_dir: Path | None, options: ScanOptions, notes: list[str]
+) -> list[Subject]:
+    """An encoder-decoder model's encoder engines (``encoder_model_path`` beside
+    ``gpt_model_path``): each gets the engine checks; the model-level rules read the decoder."""
+    from .sources import engine_config
+
+    raw = value_of(facts, "triton.parameters.encoder_model_path")
+    if value_of(facts, "trtllm.engine_dir_parameter") != "gpt_model_path" or not isinstance(
+        raw, str
+    ):
+        return []
+    encoder_dir, how = discovery.map_path(raw, repo, options.path_map)
+    if encoder_dir is None or not encoder_dir.is_dir() or encoder_dir == decoder_dir:
+        return []
+    notes.append(f"{value_of(facts, 'model.name')}: encoder engines encoder_model_path: {how}")
+    world = value_of(
+        engine_config.extract(encoder_dir / "config.json"), "engine_config.world_size_effective"
+    )
+    if not isinstance(world, int) or not 1 <= world <= MAX_WORLD_SIZE:
+        return []
+    context = {k: f for k, f in facts.items() if not k.startswith(("engines.", "manifest."))}
+    found = []
+    for filename in discovery.rank_engine_names(encoder_dir, world, legacy=False).values():
+        path = encoder_dir / filename
+        if path.exists() or path.is_symlink():
+            rel = _relative(path, repo)
+            found.append(_engine_subject(path, rel, context, options, "trtllm-rank"))
+    return found
 
 
 def _agreement(engines: dict[int, Facts], engine_dir: Path) -> Facts:
