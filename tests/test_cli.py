@@ -84,13 +84,17 @@ def test_cli_target_overrides_the_config_file(capsys: pytest.CaptureFixture[str]
 
 def test_fail_on_warning(example: Path) -> None:
     (example / ".preflight.yaml").write_text(
-        'target: {gpu: RTX 4060 Ti, triton: "25.06"}\nrules:\n  TLLM003: {severity: warning}\n  TLLM101: {severity: warning}\n'
+        'target: {gpu: RTX 4060 Ti, triton: "25.06"}\nrules:\n  TLLM003: {severity: warning}\n'
     )
     log = example / "tensorrt_llm" / "1" / "build.log"
     log.write_text(
         log.read_text().replace(
             "Set remove_input_padding to True.", "Set remove_input_padding to False."
         )
+    )
+    config = example / "tensorrt_llm" / "1" / "config.json"
+    config.write_text(
+        config.read_text().replace('"remove_input_padding": true', '"remove_input_padding": false')
     )
     assert main(["check", str(example)]) == 0
     assert main(["check", str(example), "--fail-on", "warning"]) == 1
@@ -257,3 +261,34 @@ def test_facts_engine_deserialize_reports_why_it_is_skipped_here() -> None:
     assert facts["deserialize"]["status"] in ("skipped", "ok", "failed", "crashed")
     if facts["deserialize"]["status"] == "skipped":
         assert facts["deserialize"]["reason"]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["facts", "--build-log"], ["facts", "--engine"], ["check", str(EXAMPLE), "--build-log"]],
+)
+def test_a_folder_given_as_an_input_file_is_one_line_exit_2(
+    command: list[str], tmp_path: Path
+) -> None:
+    proc = run(*command, str(tmp_path))
+    assert proc.returncode == 2
+    assert proc.stderr.strip().endswith("is not a regular file") and "\n" not in proc.stderr.strip()
+
+
+def test_an_unreadable_input_file_is_one_line_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Tests run as root, which reads any file: the refusal is simulated at the open call."""
+    log = tmp_path / "build.log"
+    log.write_text("[TensorRT-LLM] TensorRT-LLM version: 0.20.0\n")
+    real_open = __import__("os").open
+
+    def refuse(path: object, *args: object, **kwargs: object) -> int:
+        if str(path) == str(log):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("os.open", refuse)
+    assert main(["facts", "--build-log", str(log)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"preflight: {log}: cannot read the build log: Permission denied"

@@ -184,12 +184,13 @@ def test_gemm_plugin_in_another_dtype_than_the_model_fails_at_its_line(
     bf16_auto(repo)
     (repo.root / ".preflight.yaml").write_text(AUTO)
     repo.log = repo.log.replace("Set gemm_plugin to auto.", "Set gemm_plugin to float16.")
+    repo.plugins(gemm_plugin="float16")
     status, results = repo.check(capsys)
     [gemm] = of(results, "TLLM009")
     assert status == 1 and gemm["status"] == "fail"
     assert "gemm_plugin is float16" in gemm["message"]
     assert "expected auto (the model dtype is bfloat16)" in gemm["message"]
-    assert at(gemm) == (f"{ENGINE_DIR}/build.log", 4)
+    assert at(gemm)[0] == f"{ENGINE_DIR}/config.json"  # what the runtime reads comes first
 
 
 def test_plugins_off_fail_at_their_lines(
@@ -430,3 +431,40 @@ def test_version_without_hardware_lines_or_a_table_key_is_not_judged(
         _, results = repo.check(capsys)
         [same] = of(results, "TLLM006")
         assert same["status"] == "pass", (version, same["message"])
+
+
+# ------------------------------------------------------------- build log against config.json
+
+
+def test_plugin_off_in_config_json_only_fails_there(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The runtime reads config.json: an engine whose config has the plugin off fails, whatever
+    the log says, and the disagreement shows the log is not this engine's."""
+    repo = Repo(tmp_path)
+    repo.plugins(gpt_attention_plugin=None)
+    status, results = repo.check(capsys)
+    [attention] = of(results, "TLLM002")
+    assert status == 1 and attention["status"] == "fail"
+    assert at(attention)[0] == f"{ENGINE_DIR}/config.json"
+    [log] = of(results, "TLLM006")
+    assert log["status"] == "fail"
+    assert (
+        "the build log sets gpt_attention_plugin to float16 (line 3) but config.json has None"
+        in (log["message"])
+    )
+    assert at(log) == (f"{ENGINE_DIR}/build.log", 3)
+
+
+def test_padding_off_in_the_log_only_fails_at_the_log_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = Repo(tmp_path)
+    repo.log = repo.log.replace(
+        "Set remove_input_padding to True.", "Set remove_input_padding to False."
+    )
+    status, results = repo.check(capsys)
+    [padding] = of(results, "TLLM003")
+    assert status == 1 and padding["status"] == "fail"
+    assert at(padding) == (f"{ENGINE_DIR}/build.log", 17)
+    assert of(results, "TLLM006")[0]["status"] == "fail"

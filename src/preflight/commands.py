@@ -81,6 +81,20 @@ def _target(args: argparse.Namespace, settings: dict[str, Any]) -> tuple[Target,
     return target, facts, notes
 
 
+def readable_input(path: Path, what: str) -> None:
+    """A file named on the command line must be a readable regular file (usage error, exit 2);
+    the same problem inside the repository is a finding instead."""
+    if not path.exists():
+        raise UsageError(f"{path}: {what} not found")
+    if not path.is_file():
+        raise UsageError(f"{path}: {what} is not a regular file")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the {what}: {exc.strerror or exc}") from None
+    os.close(fd)
+
+
 def _installed_tensorrt() -> str | None:
     """Inside a serving container, the TensorRT that will load the engines: its package version.
 
@@ -149,8 +163,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(f"--path-map: {exc}") from None
     build_log = args.build_log or cfg.build_log
-    if build_log is not None and not build_log.is_file():
-        raise UsageError(f"{build_log}: build log not found (--build-log)")
+    if build_log is not None:
+        readable_input(build_log, "build log")
     options = ScanOptions(
         build_log=build_log,
         path_map=path_map,
@@ -232,9 +246,14 @@ def cmd_facts(args: argparse.Namespace) -> int:
         raise UsageError(
             "facts: give at least one of --build-log, --engine, --engine-config, --repo, --pbtxt"
         )
-    for path in (args.build_log, args.engine_config, args.pbtxt):
-        if path is not None and not path.is_file():
-            raise UsageError(f"{path}: file not found")
+    for path, what in (
+        (args.build_log, "build log"),
+        (args.engine_config, "engine config"),
+        (args.pbtxt, "config.pbtxt"),
+        (args.engine, "engine"),
+    ):
+        if path is not None:
+            readable_input(path, what)
     if args.build_log is not None:
         from .sources import trtllm_log
 

@@ -19,29 +19,46 @@ _DISABLED = (None, False, "disable", "disabled", "None", "none")
 # gemm_plugin values that are not a float dtype: quantized GEMMs of FP8/FP4 checkpoints.
 
 
-def _effective_plugin(facts: Facts, name: str) -> tuple[Fact | None, str]:
-    """The plugin's dtype as built: the log's last `Set` line, else config.json; auto -> dtype."""
-    log = facts.get(f"build_log.plugins.{name}")
-    cfg = facts.get(f"engine_config.plugin_config.{name}")
-    chosen, origin = (log, "build log") if log is not None else (cfg, "config.json")
-    if chosen is None:
-        return None, ""
-    value: Any = chosen.value
+def _normal(facts: Facts, value: Any) -> Any:
+    """A plugin value as built: `auto` -> the model dtype, every spelling of off -> None."""
     if value == "auto":
         dtype = facts.get("build_log.dtype") or facts.get("engine_config.dtype")
-        if dtype is None:
-            return Fact("auto", chosen.location), f"{origin} (auto, model dtype unknown)"
-        return Fact(dtype.value, chosen.location), f"{origin} (auto -> model dtype {dtype.value})"
-    if value in _DISABLED:
-        value = None
-    return Fact(value, chosen.location), origin
+        return dtype.value if dtype is not None else "auto"
+    return None if value in _DISABLED else value
 
 
-def _first(facts: Facts, *keys: str) -> Fact | None:
-    for key in keys:
-        if key in facts:
-            return facts[key]
-    return None
+def _both(
+    facts: Facts, name: str, normal: Any, conflicts: list[dict[str, Any]]
+) -> tuple[Fact | None, str]:
+    """One setting as the engine has it, from config.json (what the runtime reads) and the
+    build log's last `Set` line. When either says off, that one is taken, at its location, so a
+    rule reports it wherever it is written; a disagreement is recorded in ``conflicts``."""
+    found = []
+    for key, origin in (
+        (f"engine_config.plugin_config.{name}", "config.json"),
+        (f"build_log.plugins.{name}", "build log"),
+    ):
+        fact = facts.get(key)
+        if fact is not None:
+            value = normal(fact.value)
+            shown = f"{origin} (auto -> model dtype {value})" if fact.value == "auto" else origin
+            found.append((Fact(value, fact.location), shown, fact.value))
+    if not found:
+        return None, ""
+    if len(found) == 2 and found[0][0].value != found[1][0].value:
+        (_, _, cfg_raw), (log, _, log_raw) = found
+        line = log.location.line if log.location else None
+        conflicts.append(
+            {
+                "path": log.location.path if log.location else "",
+                "line": line,
+                "text": f"the build log sets {name} to {log_raw} (line {line}) but config.json "
+                f"has {cfg_raw}",
+            }
+        )
+    off = [f for f in found if f[0].value in (None, False)]
+    chosen = off[0] if off else found[0]
+    return chosen[0], chosen[1]
 
 
 def _versus_model(out: Facts, model_dtype: Fact | None) -> Facts:
@@ -64,8 +81,9 @@ def _versus_model(out: Facts, model_dtype: Fact | None) -> Facts:
 def join(facts: Facts, gpu_for_cluster_key: Any = None) -> Facts:
     """Derived `trtllm.*` facts from `build_log.*` and `engine_config.*`."""
     out: Facts = {}
+    conflicts: list[dict[str, Any]] = []
     for plugin in ("gpt_attention_plugin", "gemm_plugin", "mamba_conv1d_plugin"):
-        fact, origin = _effective_plugin(facts, plugin)
+        fact, origin = _both(facts, plugin, lambda v: _normal(facts, v), conflicts)
         if fact is not None:
             out[f"trtllm.{plugin}"] = fact
             out[f"trtllm.{plugin}_source"] = Fact(origin, fact.location)
@@ -76,9 +94,12 @@ def join(facts: Facts, gpu_for_cluster_key: Any = None) -> Facts:
         model_dtype = None
     out.update(_versus_model(out, model_dtype))
     for flag in ("remove_input_padding", "paged_kv_cache", "paged_state", "use_paged_context_fmha"):
-        fact = _first(facts, f"build_log.plugins.{flag}", f"engine_config.plugin_config.{flag}")
+        fact, _ = _both(facts, flag, lambda v: v, conflicts)
         if fact is not None and isinstance(fact.value, bool):
             out[f"trtllm.{flag}"] = fact
+    if "trtllm.build_log" in facts and "engine_config.format" in facts:
+        where = facts["trtllm.build_log"].location
+        out["trtllm.log_config_conflicts"] = Fact(conflicts, where)
     kv_type = facts.get("engine_config.build_config.kv_cache_type")
     paged = out.get("trtllm.paged_kv_cache")
     if kv_type is not None and isinstance(kv_type.value, str):
