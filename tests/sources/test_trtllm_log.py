@@ -593,3 +593,21 @@ def test_a_huge_rank_number_lists_a_bounded_number_of_absent_ranks() -> None:
     facts = parse(text, "build.log")
     assert len(facts["build_log.missing_ranks"].value) == MAX_LISTED_RANKS
     assert facts["build_log.missing_ranks"].value[:2] == [0, 1]
+
+
+def test_an_engine_built_but_never_written_leaves_the_build_incomplete() -> None:
+    """Rank 1 finished building, then the log stops before `Serializing engine to`."""
+    ts = "[07/20/2025-12:13:04]"
+    text = "\n".join(
+        [
+            "[TensorRT-LLM] TensorRT-LLM version: 0.20.0",
+            f"{ts} [TRT] [I] Engine generation completed in 9.47165 seconds.",
+            f"{ts} [TRT-LLM] [I] Serializing engine to /w/rank0.engine...",
+            f"{ts} [TRT-LLM] [I] Engine serialized. Total time: 00:00:10",
+            f"{ts} [TRT] [I] Engine generation completed in 9.1 seconds.",
+        ]
+    )
+    assert parse(text, "build.log")["build_log.build_succeeded"].value is None
+    finished = text + f"\n{ts} [TRT-LLM] [I] Serializing engine to /w/rank1.engine...\n"
+    finished += f"{ts} [TRT-LLM] [I] Engine serialized. Total time: 00:00:10\n"
+    assert parse(finished, "build.log")["build_log.build_succeeded"].value is True

@@ -24,7 +24,8 @@ Facts (all under ``build_log.``; a key the log does not contain is absent):
 - ``serialized_ranks``: sorted ranks of the fully serialized engines.
 - ``missing_ranks``: ranks below the highest started rank that never started (with ranks only).
 - ``build_succeeded``: false on a fatal signature; true when engines started, every one was
-  serialized and no rank below the highest one is missing; otherwise null.
+  serialized, no rank below the highest one is missing and no engine TensorRT finished
+  (``Engine generation completed``) was left unwritten; otherwise null.
 - ``fatal_errors``: ``[{line, text}]``, one per line with a fatal signature (a traceback counts
   when no ``Serializing``/``Engine serialized``/``Total time of building all engines`` line
   follows it, or when it went through ``parallel_build``/``build_and_save``, which print a
@@ -340,7 +341,13 @@ def _facts(state: _State, path: str, line_count: int) -> Facts:
 
     if fatal:
         facts[PREFIX + "build_succeeded"] = fact(False, path, min(state.fatal))
-    elif state.started and len(done) == len(state.started) and not missing:
+    elif (
+        state.started
+        and len(done) == len(state.started)
+        and not missing
+        # an engine TensorRT finished building but that was never written out: cut short
+        and len(state.generation) <= len(done)
+    ):
         facts[PREFIX + "build_succeeded"] = fact(True, path, state.last_serialized_line)
     else:
         facts[PREFIX + "build_succeeded"] = fact(None, path)
