@@ -130,3 +130,16 @@ def test_after_skips_a_rule_whose_prerequisite_failed() -> None:
     assert "not checked: TLLM001 failed" in res[0].message
     res = evaluate([second, first], [subject(a=True, b=False)])
     assert [(r.rule, r.status) for r in res] == [("TLLM002", Status.FAIL), ("TLLM001", Status.PASS)]
+
+
+def test_after_chains_run_in_order() -> None:
+    """C after B after A: A's failure skips B, and B's skip does not let C run unchecked."""
+    a = rule(one("a", "true"), id="TLLM001", name="a")
+    b = rule(one("b", "true"), id="TLLM002", name="b", after=("TLLM003",))
+    c = rule(one("c", "true"), id="TLLM003", name="c", after=("TLLM001",))
+    res = evaluate([b, c, a], [subject(a=False, b=False, c=False)])
+    assert {r.rule: r.status for r in res} == {
+        "TLLM001": Status.FAIL,
+        "TLLM003": Status.SKIP,
+        "TLLM002": Status.SKIP,
+    }

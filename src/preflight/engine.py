@@ -283,8 +283,8 @@ def evaluate(
     subjects = list(subjects)
     rules = list(rules)
     results: list[Result] = []
-    failed: set[tuple[str, str]] = set()  # (rule id, subject) pairs that failed
-    for rule in sorted(rules, key=lambda r: (bool(r.after), r.id)):  # prerequisites first
+    failed: dict[tuple[str, str], str] = {}  # (rule id, subject) that failed -> the root cause
+    for rule in sorted(rules, key=lambda r: (_depth(r, rules), r.id)):  # prerequisites first
         rule_settings = settings.get(rule.id) or settings.get(rule.name) or RuleSettings()
         enabled = (
             rule.enabled_by_default if rule_settings.enabled is None else rule_settings.enabled
@@ -296,14 +296,23 @@ def evaluate(
                 continue
             blocker = next((a for a in rule.after if (a, subject.name) in failed), None)
             if blocker is not None:
-                results.append(_blocked(rule, subject, blocker, rule_settings))
+                root = failed[(blocker, subject.name)]
+                results.append(_blocked(rule, subject, root, rule_settings))
+                failed[(rule.id, subject.name)] = root  # what waits for this rule waits too
                 continue
             found = evaluate_rule(rule, subject, rule_settings)
             if any(r.status is Status.FAIL for r in found):
-                failed.add((rule.id, subject.name))
+                failed[(rule.id, subject.name)] = rule.id
             results.extend(found)
     order = {rule.id: index for index, rule in enumerate(rules)}
     return sorted(results, key=lambda r: order.get(r.rule, 0))
+
+
+def _depth(rule: Rule, rules: list[Rule], seen: frozenset[str] = frozenset()) -> int:
+    """How many `after` links lead from this rule to one without prerequisites."""
+    by_id = {r.id: r for r in rules}
+    parents = [by_id[a] for a in rule.after if a in by_id and a not in seen]
+    return 1 + max((_depth(p, rules, seen | {rule.id}) for p in parents), default=-1)
 
 
 def _blocked(rule: Rule, subject: Subject, blocker: str, settings: RuleSettings) -> Result:
