@@ -377,10 +377,15 @@ def test_release_accepts_container_tags() -> None:
     assert resolve_release("r25.06").triton == "25.06"
 
 
-@pytest.mark.parametrize("bad", ["25.6", "2506", "25.13", "v25.06", "latest", ""])
+@pytest.mark.parametrize("bad", ["25.6", "2506", "v25.06", "latest", ""])
 def test_malformed_release(bad: str) -> None:
     with pytest.raises(TargetError, match=r"expected a container release YY\.MM"):
         resolve_release(bad)
+
+
+def test_release_month_must_exist() -> None:
+    with pytest.raises(TargetError, match=r"'25\.13': month 13 does not exist"):
+        resolve_release("25.13")
 
 
 def test_unknown_release_gives_the_known_range() -> None:
@@ -557,6 +562,7 @@ def test_target_from_facts() -> None:
         triton_version="25.06",
         trt_version="10.10.0.31",
         trtllm_version="0.20.0",
+        trt_version_plain="10.11.0.33",
     )
 
 

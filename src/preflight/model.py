@@ -78,6 +78,7 @@ class Target:
     triton_version: str | None = None
     trt_version: str | None = None
     trtllm_version: str | None = None
+    trt_version_plain: str | None = None  # the plain -py3 container's, for tensorrt_plan models
 
 
 @dataclass(frozen=True, slots=True)

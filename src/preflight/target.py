@@ -598,10 +598,12 @@ def resolve_release(triton_version: str, flavor: str = "trtllm") -> Release:
     _check_flavor(flavor)
     text = str(triton_version).strip()
     m = _TAG.match(text)
-    if not m or not 1 <= int(m.group(2)) <= 12:
+    if not m:
         raise TargetError(
-            f"--triton-version {text!r}: expected a container release YY.MM such as 25.06"
+            f"Triton version {text!r}: expected a container release YY.MM such as 25.06"
         )
+    if not 1 <= int(m.group(2)) <= 12:
+        raise TargetError(f"Triton version {text!r}: month {m.group(2)} does not exist")
     if m.group("suffix"):
         flavor = "trtllm" if "trtllm" in m.group("suffix") else "plain"
     yymm = f"{m.group(1)}.{m.group(2)}"
@@ -812,4 +814,5 @@ def target_from_facts(facts: Facts) -> Target:
         triton_version=get("triton_version"),
         trt_version=get("trt_version"),
         trtllm_version=get("trtllm_version"),
+        trt_version_plain=get("trt_version_plain"),
     )

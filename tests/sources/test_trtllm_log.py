@@ -303,7 +303,8 @@ def test_empty_file() -> None:
     assert log["build_succeeded"] is None
     assert log["serialized_engines"] == []
     assert log["fatal_errors"] == []
-    for absent in ("trtllm_version", "plugins", "dtype", "gpu", "peak_gpu_memory_mib"):
+    assert log["plugins"] == {}
+    for absent in ("trtllm_version", "dtype", "gpu", "peak_gpu_memory_mib"):
         assert absent not in log
 
 
@@ -371,7 +372,7 @@ def test_0_14_windows_hardware_lines_then_traceback() -> None:
         "total_memory_gib": 15,
     }
     assert line_of(facts, "build_log.gpu.total_memory_gib") == 13
-    assert "plugins" not in log
+    assert log["plugins"] == {}  # no Set line printed
     assert log["fatal_errors"] == [
         {
             "line": 23,
@@ -611,3 +612,7 @@ def test_an_engine_built_but_never_written_leaves_the_build_incomplete() -> None
     finished = text + f"\n{ts} [TRT-LLM] [I] Serializing engine to /w/rank1.engine...\n"
     finished += f"{ts} [TRT-LLM] [I] Engine serialized. Total time: 00:00:10\n"
     assert parse(finished, "build.log")["build_log.build_succeeded"].value is True
+
+
+def test_plugins_is_always_present_for_readers_of_the_json() -> None:
+    assert to_tree(parse("no trtllm-build output here\n", "x.log"))["build_log"]["plugins"] == {}

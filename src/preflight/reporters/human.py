@@ -179,7 +179,9 @@ def _target_text(target: Target) -> str:
     if target.triton_version:
         parts.append(f"Triton {target.triton_version}")
     if target.trt_version:
-        parts.append(f"TensorRT {target.trt_version}")
+        plain = target.trt_version_plain
+        other = f" (tensorrt_plan models: {plain})" if plain and plain != target.trt_version else ""
+        parts.append(f"TensorRT {target.trt_version}{other}")
     if target.trtllm_version:
         parts.append(f"TensorRT-LLM {target.trtllm_version}")
     return _clean(", ".join(parts)) if parts else "not set"

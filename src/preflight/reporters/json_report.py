@@ -19,7 +19,8 @@ from preflight.reporters import summary
 
 
 def target_dict(target: Target) -> dict[str, Any]:
-    """The contract's ``target`` object (``trtllm_version`` only when known)."""
+    """The contract's ``target`` object (``trtllm_version`` only when known, and the plain
+    container's TensorRT for ``tensorrt_plan`` models only when it differs)."""
     data: dict[str, Any] = {
         "gpu": target.gpu,
         "compute_capability": target.compute_capability,
@@ -28,6 +29,8 @@ def target_dict(target: Target) -> dict[str, Any]:
     }
     if target.trtllm_version is not None:
         data["trtllm_version"] = target.trtllm_version
+    if target.trt_version_plain not in (None, target.trt_version):
+        data["trt_version_plain"] = target.trt_version_plain
     return data
 
 

@@ -351,6 +351,8 @@ def _facts(state: _State, path: str, line_count: int) -> Facts:
         facts[PREFIX + "build_succeeded"] = fact(True, path, state.last_serialized_line)
     else:
         facts[PREFIX + "build_succeeded"] = fact(None, path)
+    if not any(key.startswith(PREFIX + "plugins.") for key in facts):
+        facts[PREFIX + "plugins"] = fact({}, path)  # the key is always there for readers
     facts[PREFIX + "line_count"] = fact(line_count, path)
     return facts
 
