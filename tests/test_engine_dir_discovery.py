@@ -114,3 +114,16 @@ def test_encoder_engines_of_an_encoder_decoder_model_are_checked_too(
         "tensorrt_llm/encoder/rank0.engine": "fail",
     }
     assert status == 1
+
+
+def test_engine_dir_parameter_also_names_the_engine_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLE, repo)
+    config = repo / "tensorrt_llm" / "config.pbtxt"
+    config.write_text(config.read_text().replace('key: "gpt_model_path"', 'key: "engine_dir"'))
+    assert main(["check", str(repo), "--format", "json"]) == 0
+    results = json.loads(capsys.readouterr().out)["results"]
+    [res] = [r for r in results if r["rule"] == "TLLM008"]
+    assert res["status"] == "pass" and "tensorrt_llm/1" in res["message"]

@@ -10,8 +10,9 @@ import os
 import re
 from pathlib import Path, PurePosixPath
 
-# The parameters the tensorrtllm backend reads an engine directory from (decoder, encoder).
-ENGINE_DIR_PARAMETERS = ("gpt_model_path", "encoder_model_path")
+# The parameters an engine directory is read from: the tensorrtllm backend's decoder and
+# encoder paths, then `engine_dir`, which some model configurations name it by.
+ENGINE_DIR_PARAMETERS = ("gpt_model_path", "encoder_model_path", "engine_dir")
 MANIFEST_NAME = "preflight-manifest.json"  # written by `preflight manifest write`
 PLACEHOLDER = re.compile(r"\$\{[^}]*\}")  # a value fill_template.py left unfilled
 
