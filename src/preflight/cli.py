@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any, NoReturn
+from typing import NoReturn
 
 from . import __version__
 from .errors import UsageError
@@ -129,15 +129,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-
-
-def open_output(path: Path | None) -> IO[Any]:
-    if path is None:
-        return sys.stdout
-    try:
-        return path.open("w", encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot write: {exc.strerror}") from None
 
 
 def run() -> None:

@@ -203,7 +203,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     fail_on = Severity(args.fail_on or cfg.fail_on or "error")
     failing = [r for r in results if r.status is Status.FAIL and r.severity.rank >= fail_on.rank]
     status = 1 if failing else 0
-    out = open_output_for(args.output)
+    out = open_output(args.output)
     try:
         render = REPORTERS[args.format]
         if args.format == "text":
@@ -231,10 +231,13 @@ def _silence_stdout() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
-def open_output_for(path: Path | None) -> Any:
-    from .cli import open_output
-
-    return open_output(path)
+def open_output(path: Path | None) -> Any:
+    if path is None:
+        return sys.stdout
+    try:
+        return path.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write: {exc.strerror}") from None
 
 
 def cmd_facts(args: argparse.Namespace) -> int:

@@ -393,6 +393,11 @@ def resolve_gpu(spec: str) -> Gpu:
     )
 
 
+def table_cluster_keys() -> frozenset[str]:
+    """TensorRT-LLM's own cluster keys (the GPU table's `cluster_keys`), lower case."""
+    return frozenset(key.lower() for key in _gpu_table().cluster_keys)
+
+
 def gpu_for_cluster_key(key: str) -> Gpu | None:
     """The GPU behind TensorRT-LLM's ``build_config.auto_parallel_config.cluster_key``.
 

@@ -7,13 +7,10 @@ joined value and the location of whichever artifact gave it.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-import yaml
-
 from .model import Fact, Facts, Location
+from .target import table_cluster_keys
 
 _DISABLED = (None, False, "disable", "disabled", "None", "none")
 # gemm_plugin values that are not a float dtype: quantized GEMMs of FP8/FP4 checkpoints.
@@ -132,15 +129,6 @@ def join(facts: Facts, gpu_for_cluster_key: Any = None) -> Facts:
     return out
 
 
-@lru_cache(maxsize=1)
-def _table_cluster_keys() -> frozenset[str]:
-    """TensorRT-LLM's own cluster keys (`cluster_keys` of the GPU table), lower case."""
-    text = resources.files("preflight.data").joinpath("gpus.yaml").read_text(encoding="utf-8")
-    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    keys = data.get("cluster_keys") if isinstance(data, dict) else None
-    return frozenset(str(k).lower() for k in keys or ())
-
-
 _PRINTS_HARDWARE = re.compile(r"^(?:0\.(?:9|1[0-9]|[2-9][0-9])|1\.[01])(?:\D|$)")
 
 
@@ -175,7 +163,7 @@ def _log_gpu_conflict(facts: Facts, gpu_for_cluster_key: Any) -> Fact | None:
         or not isinstance(version.value, str)
         or not _PRINTS_HARDWARE.match(version.value)
         or not info_level
-        or key.value.lower() in _table_cluster_keys()
+        or key.value.lower() in table_cluster_keys()
     ):
         return None
     return Fact(

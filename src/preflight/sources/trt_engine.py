@@ -74,9 +74,8 @@ from importlib import resources
 from pathlib import Path
 from typing import IO, Any
 
-import yaml
-
 from preflight.model import Fact, Facts, Location
+from preflight.yamlmarks import parse_data
 
 HEAD_BYTES = 4096
 MAX_SECTIONS = 64
@@ -107,7 +106,7 @@ def _open_binary(path: Path) -> IO[bytes]:
 def load_tag_table() -> tuple[dict[str, Any], ...]:
     """The rows of ``preflight/data/trt_tags.yaml`` (tag, release, first, last, ...)."""
     text = resources.files("preflight.data").joinpath("trt_tags.yaml").read_text("utf-8")
-    data = yaml.safe_load(text)
+    data = parse_data(text)
     rows = data.get("tags", []) if isinstance(data, dict) else []
     return tuple(row for row in rows if isinstance(row, dict) and isinstance(row.get("tag"), int))
 
