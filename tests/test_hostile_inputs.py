@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from preflight.engine import render
+from preflight.templates import render
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "model_repo"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from preflight.operators import OPERATORS, OperatorTypeError, parse_version
+from preflight.evaluator.operators import OPERATORS, OperatorTypeError, parse_version
 
 
 def op(name: str, actual: object, expected: object = None) -> bool:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from preflight import yamlmarks
-from preflight.errors import UsageError
+from preflight.errors import RuleFileError
 from preflight.rules.loader import builtin_rules_dir, load_rules, rule_files, schema_errors
 
 SCHEMA_CASES = Path(__file__).parent / "schema"
@@ -42,7 +42,7 @@ def test_ok_examples_load(path: Path, tmp_path: Path) -> None:
 )
 def test_fail_examples_give_golden_errors(path: Path, tmp_path: Path) -> None:
     (tmp_path / path.name).write_text(path.read_text())
-    with pytest.raises(UsageError) as info:
+    with pytest.raises(RuleFileError) as info:
         load_rules([(tmp_path, True)])
     got = [line.replace(f"{tmp_path}/", "") for line in info.value.lines]
     want = path.with_suffix(".err").read_text().splitlines()

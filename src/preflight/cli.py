@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from . import __version__
-from .errors import UsageError
+from .errors import PreflightError, UsageError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -108,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler = getattr(commands, "cmd_" + args.command.replace("-", "_"))
         status: int = handler(args)
         return status
-    except UsageError as exc:
+    except PreflightError as exc:
         for line in exc.lines:
             print(
                 f"preflight: {line}" if not line.startswith("preflight") else line, file=sys.stderr

@@ -126,8 +126,7 @@ def _relocate(result: Result, repo: Path) -> Result:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from . import config as cfgmod
-    from . import suppress
-    from .engine import evaluate
+    from .evaluator import evaluate, suppress
     from .repo import ScanOptions, scan
     from .reporters import REPORTERS
 

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from . import yamlmarks
-from .engine import RuleSettings
 from .errors import UsageError
+from .evaluator import RuleSettings
+from .evaluator.suppress import Suppression
 from .model import Severity
-from .suppress import Suppression
 
 CONFIG_NAME = ".preflight.yaml"
 _TARGET_KEYS = {"gpu", "triton", "trt", "trtllm", "gpu_count"}

@@ -13,6 +13,24 @@ def fact(value: Any, path: str | Path, line: int | None = None, column: int | No
     return Fact(value=value, location=Location(path=str(path), line=line, column=column))
 
 
+class NamespaceError(Exception):
+    """A writer returned a fact outside the namespaces it owns (a bug in preflight)."""
+
+
+def merge(into: Facts, new: Facts, namespaces: tuple[str, ...]) -> Facts:
+    """Add ``new`` to ``into``; every key must lie in one of the writer's ``namespaces``.
+
+    Each fact namespace has one writer (a source or a derivation, listed in docs/design.md);
+    the scan adds every writer's facts through here, so a second writer is caught at once.
+    """
+    prefixes = tuple(f"{n}." for n in namespaces)
+    for key in new:
+        if not key.startswith(prefixes):
+            raise NamespaceError(f"{key!r} is outside {', '.join(namespaces)}")
+    into.update(new)
+    return into
+
+
 def value_of(facts: Facts, key: str) -> Any:
     """The value of ``key``, or None when the fact is absent."""
     found = facts.get(key)

@@ -1,4 +1,4 @@
-"""Plain data shared by sources, rules, the engine and reporters. No logic here."""
+"""Plain data shared by sources, checks, the evaluator and reporters. No logic here."""
 
 from __future__ import annotations
 
@@ -46,6 +46,17 @@ class Fact:
 
 # Facts are keyed by dotted names, e.g. "build_log.plugins.gemm_plugin".
 Facts = dict[str, Fact]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing a named check found wrong. The rule file holds the words: ``kind`` picks the
+    rule's ``messages`` template (``message`` when it has none for the kind), and ``fields``
+    are the values that template may name (``{tensor}``, ``{version}``)."""
+
+    kind: str
+    location: Location | None
+    fields: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,12 +122,16 @@ class Rule:
     title: str
     severity: Severity
     applies_to: str
-    expect: Expectation
+    expect: Expectation | None  # None for a rule that names a check
     message: str
     remediation: str
     docs: str
     when: Expectation | None = None
-    if_missing: str = "fail"
+    if_missing: str = "skip"
+    check: str = ""  # a named check (preflight.checks) instead of `expect`
+    params: dict[str, Any] = field(default_factory=dict)  # the check's parameters
+    each: str = ""  # a list fact: `expect` holds for every item (`item.<field>`)
+    messages: dict[str, str] = field(default_factory=dict)  # problem kind -> template
     options: dict[str, Any] = field(default_factory=dict)  # name -> default
     option_help: dict[str, str] = field(default_factory=dict)
     missing_message: str = ""

@@ -8,7 +8,9 @@ from typing import Any
 
 import yaml
 
-from .errors import UsageError
+from .errors import YamlError
+
+__all__ = ["Document", "YamlError", "json_path", "load", "parse_data"]
 
 try:  # the C loader is several times faster where libyaml is present
     from yaml import CSafeLoader as _Loader
@@ -101,18 +103,18 @@ def parse_data(text: str) -> Any:
 
 
 def load(path: Path) -> Document:
-    """Read and parse one YAML file safely; a bad file raises UsageError with its line."""
+    """Read and parse one YAML file safely; a bad file raises YamlError with its line."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read: {exc}") from None
+        raise YamlError(f"{path}: cannot read: {exc}") from None
     loader = _Loader(text)
     try:
         root = loader.get_single_node()  # one parse: the node tree gives lines and the data
         alias = _first_alias(root)
         if alias is not None:
             mark = alias.start_mark
-            raise UsageError(
+            raise YamlError(
                 f"{path}:{mark.line + 1}:{mark.column + 1}: $: YAML anchors and aliases "
                 "are not supported here; write the value out"
             )
@@ -121,7 +123,7 @@ def load(path: Path) -> Document:
         mark = getattr(exc, "problem_mark", None)
         where = f"{mark.line + 1}:{mark.column + 1}" if mark is not None else "1:1"
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise UsageError(f"{path}:{where}: $: invalid YAML: {problem}") from None
+        raise YamlError(f"{path}:{where}: $: invalid YAML: {problem}") from None
     finally:
         loader.dispose()
     return Document(path, data, root)

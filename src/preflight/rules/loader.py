@@ -7,6 +7,7 @@ does not pay for importing jsonschema. Rule files a user adds are always schema-
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -15,13 +16,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .. import yamlmarks
-from ..engine import template_errors
-from ..errors import UsageError
+from .. import templates, yamlmarks
+from ..errors import RuleFileError
 from ..model import Condition, Expectation, Rule, Severity
-from ..operators import UNARY
-
-SUBJECT_KINDS = ("repo", "triton-model", "trtllm-model", "trt-engine", "server")
+from .grammar import SUBJECT_KINDS, UNARY
 
 
 def builtin_rules_dir() -> Path:
@@ -45,6 +43,10 @@ def rule_files(directory: Path) -> list[Path]:
 
 def _leaves(err: Any) -> Iterator[Any]:
     """The errors worth showing: inside a oneOf, those of the branch the data was meant for."""
+    if err.validator == "oneOf" and not list(err.absolute_path):
+        err.message = "a rule states `expect` (a condition) or names a `check`, not both"
+        yield err
+        return
     if err.validator == "oneOf" and err.context:
         instance = err.instance if isinstance(err.instance, dict) else {}
         branch = 1 if "all" in instance else 2 if "any" in instance else 0
@@ -94,14 +96,16 @@ def _expectation(raw: Any) -> Expectation:
 
 
 def _semantic_errors(doc: yamlmarks.Document) -> list[str]:
-    """What the schema cannot say: binary operators need a value, options must exist."""
+    """What the schema cannot say: operators need values, options and checks must exist."""
     data = doc.data
     errors: list[str] = []
     if not isinstance(data, dict):
         return [doc.error([], "a rule file holds one mapping")]
-    for key in ("id", "name", "title", "severity", "applies-to", "expect", "message"):
+    for key in ("id", "name", "title", "severity", "applies-to", "message"):
         if key not in data:
             errors.append(doc.error([], f"missing required key {key!r}"))
+    if "expect" not in data and "check" not in data:
+        errors.append(doc.error([], "a rule states `expect` (a condition) or names a `check`"))
     if errors:
         return errors
     if data["applies-to"] not in SUBJECT_KINDS:
@@ -110,8 +114,18 @@ def _semantic_errors(doc: yamlmarks.Document) -> list[str]:
     if stem != data["id"]:
         errors.append(doc.error(["id"], f"id {data['id']!r} differs from the file name {stem!r}"))
     for key in ("message", "missing-message", "pass-message"):
-        for problem in template_errors(str(data.get(key, ""))):
+        for problem in templates.errors(str(data.get(key, ""))):
             errors.append(doc.error([key], problem))
+    messages = data.get("messages") or {}
+    for kind, text in messages.items() if isinstance(messages, dict) else ():
+        for problem in templates.errors(str(text)):
+            errors.append(doc.error(["messages", kind], problem))
+    if "check" in data:
+        errors.extend(_check_errors(doc, data))
+    elif "messages" in data:
+        errors.append(doc.error(["messages"], "`messages` belongs to a rule that names a `check`"))
+    if "each" in data and "expect" not in data:
+        errors.append(doc.error(["each"], "`each` needs `expect`: the condition every item meets"))
     options = data.get("options") or {}
     for section in ("when", "expect"):
         raw = data.get(section)
@@ -123,30 +137,62 @@ def _semantic_errors(doc: yamlmarks.Document) -> list[str]:
             prefix.append("all" if "all" in raw else "any")
         for index, cond in enumerate(items):
             where: list[str | int] = prefix + ([index] if len(prefix) > 1 else [])
-            op = cond.get("op")
-            if op not in UNARY and "value" not in cond:
-                errors.append(doc.error(where, f"operator {op!r} needs a value"))
-            value = cond.get("value")
-            if op == "matches" and isinstance(value, str):
-                try:
-                    re.compile(value)
-                except re.error as exc:
-                    errors.append(
-                        doc.error([*where, "value"], f"not a valid regular expression: {exc}")
-                    )
-            for problem in template_errors(str(cond.get("message", ""))):
-                errors.append(doc.error([*where, "message"], problem))
-            if isinstance(value, dict):
-                if set(value) not in ({"fact"}, {"option"}):
-                    errors.append(
-                        doc.error(
-                            [*where, "value"], "a mapping value is {fact: key} or {option: name}"
-                        )
-                    )
-                elif "option" in value and value["option"] not in options:
-                    errors.append(
-                        doc.error([*where, "value"], f"unknown option {value['option']!r}")
-                    )
+            errors.extend(_condition_errors(doc, where, cond, options))
+    return errors
+
+
+def _condition_errors(
+    doc: yamlmarks.Document, where: list[str | int], cond: dict[str, Any], options: dict[str, Any]
+) -> list[str]:
+    errors: list[str] = []
+    op = cond.get("op")
+    if op not in UNARY and "value" not in cond:
+        errors.append(doc.error(where, f"operator {op!r} needs a value"))
+    value = cond.get("value")
+    if op == "matches" and isinstance(value, str):
+        try:
+            re.compile(value)
+        except re.error as exc:
+            errors.append(doc.error([*where, "value"], f"not a valid regular expression: {exc}"))
+    for problem in templates.errors(str(cond.get("message", ""))):
+        errors.append(doc.error([*where, "message"], problem))
+    if isinstance(value, dict):
+        if set(value) not in ({"fact"}, {"option"}):
+            errors.append(
+                doc.error([*where, "value"], "a mapping value is {fact: key} or {option: name}")
+            )
+        elif "option" in value and value["option"] not in options:
+            errors.append(doc.error([*where, "value"], f"unknown option {value['option']!r}"))
+    return errors
+
+
+def _check_errors(doc: yamlmarks.Document, data: dict[str, Any]) -> list[str]:
+    """A named check must exist, take the given parameters and return the kinds named."""
+    from ..checks import registry
+
+    errors: list[str] = []
+    for key in ("expect", "each"):
+        if key in data:
+            errors.append(doc.error([key], f"a rule names a `check` or states `{key}`, not both"))
+    found = registry().get(str(data["check"]))
+    if found is None:
+        close = difflib.get_close_matches(str(data["check"]), list(registry()), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        errors.append(doc.error(["check"], f"no check named {data['check']!r}{hint}"))
+        return errors
+    allowed = set(found.params) | set(data.get("options") or {})
+    for name in data.get("params") or {}:
+        if name not in allowed:
+            known = ", ".join(sorted(found.params)) or "none"
+            errors.append(
+                doc.error(["params", name], f"{found.name} takes no parameter {name!r} ({known})")
+            )
+    for kind in data.get("messages") or {}:
+        if kind not in found.kinds:
+            known = ", ".join(found.kinds) or "none"
+            errors.append(
+                doc.error(["messages", kind], f"{found.name} returns no {kind!r} problem ({known})")
+            )
     return errors
 
 
@@ -159,9 +205,13 @@ def _build(doc: yamlmarks.Document) -> Rule:
         title=data["title"],
         severity=Severity(data["severity"]),
         applies_to=data["applies-to"],
-        expect=_expectation(data["expect"]),
+        expect=_expectation(data["expect"]) if "expect" in data else None,
         when=_expectation(data["when"]) if data.get("when") else None,
-        if_missing=data.get("if-missing", "fail"),
+        if_missing=data.get("if-missing", "skip"),
+        check=str(data.get("check", "")),
+        params=dict(data.get("params") or {}),
+        each=str(data.get("each", "")),
+        messages={str(k): str(v) for k, v in (data.get("messages") or {}).items()},
         options={k: v["default"] for k, v in options.items()},
         option_help={k: v["description"] for k, v in options.items()},
         message=data["message"],
@@ -180,7 +230,7 @@ def _build(doc: yamlmarks.Document) -> Rule:
 def load_rules(directories: Iterable[tuple[Path, bool]]) -> list[Rule]:
     """Load every rule under each (directory, validate_with_schema) pair.
 
-    All errors across all files are collected and raised together as one UsageError.
+    All errors across all files are collected and raised together as one RuleFileError.
     """
     rules: list[Rule] = []
     errors: list[str] = []
@@ -193,7 +243,7 @@ def load_rules(directories: Iterable[tuple[Path, bool]]) -> list[Rule]:
         for path in rule_files(directory):
             try:
                 doc = yamlmarks.load(path)
-            except UsageError as exc:
+            except yamlmarks.YamlError as exc:
                 errors.extend(exc.lines)
                 continue
             problems = schema_errors(doc) if validate else []
@@ -214,7 +264,7 @@ def load_rules(directories: Iterable[tuple[Path, bool]]) -> list[Rule]:
             if other not in ids:
                 errors.append(documents[rule.id].error(["after", index], f"no rule {other!r}"))
     if errors:
-        raise UsageError(*errors)
+        raise RuleFileError(*errors)
     return sorted(rules, key=lambda r: r.id)
 
 
@@ -222,5 +272,5 @@ def iter_all_errors(directories: Iterable[Path]) -> Iterator[str]:
     """Schema-validate every file (for `validate-rules` and the tests)."""
     try:
         load_rules((d, True) for d in directories)
-    except UsageError as exc:
+    except RuleFileError as exc:
         yield from exc.lines

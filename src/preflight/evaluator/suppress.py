@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from .model import Result, Status
+from ..model import Result, Status
 
 _DIRECTIVE = re.compile(r"#\s*preflight:\s*ignore\[([^\]]*)\]\s*(.*)$")
 

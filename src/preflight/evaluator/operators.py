@@ -11,6 +11,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from .. import versions
+from ..rules import grammar
+
 
 class OperatorTypeError(TypeError):
     """A rule compared values of types its operator does not accept."""
@@ -108,26 +111,17 @@ def is_false(actual: Any, expected: Any) -> bool:
 
 
 def parse_version(value: Any) -> tuple[int, ...]:
-    """'10.10.0.31' -> (10, 10, 0, 31); '0.17.0.post1' -> (0, 17, 0); 'v1.2.0rc2' -> (1, 2, 0)."""
+    """A version operand: a string read by :func:`preflight.versions.parse`, nothing else."""
     if not isinstance(value, str):
         raise OperatorTypeError(f"a version must be a string, got {value!r}")
-    parts: list[int] = []
-    for piece in value.strip().lstrip("vV").split("."):
-        digits = re.match(r"\d+", piece)
-        if digits is None:
-            break
-        parts.append(int(digits.group()))
-        if digits.end() != len(piece):
-            break
-    if not parts:
-        raise OperatorTypeError(f"not a version: {value!r}")
-    return tuple(parts)
+    try:
+        return versions.parse(value)
+    except ValueError:
+        raise OperatorTypeError(f"not a version: {value!r}") from None
 
 
 def _versions(actual: Any, expected: Any) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    a, e = parse_version(actual), parse_version(expected)
-    width = min(len(a), len(e))
-    return a[:width], e[:width]
+    return versions.common_prefix(parse_version(actual), parse_version(expected))
 
 
 def version_eq(actual: Any, expected: Any) -> bool:
@@ -146,7 +140,7 @@ def version_lte(actual: Any, expected: Any) -> bool:
     return a <= e
 
 
-def _present(actual: Any, expected: Any) -> bool:  # evaluated by the engine before lookup
+def _present(actual: Any, expected: Any) -> bool:  # evaluated by the evaluator before lookup
     return True
 
 
@@ -173,5 +167,4 @@ OPERATORS: dict[str, Operator] = {
     "absent": _present,
 }
 
-# Operators that take no `value`.
-UNARY = frozenset({"empty", "not-empty", "true", "false", "exists", "absent"})
+UNARY = grammar.UNARY

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from preflight.engine import RuleSettings, evaluate, evaluate_rule
+from preflight.evaluator import RuleSettings, evaluate, evaluate_rule
 from preflight.model import Condition, Expectation, Fact, Location, Rule, Severity, Status, Subject
 
 
@@ -43,8 +43,9 @@ def test_pass_fail_and_message() -> None:
 
 
 def test_missing_fact_fails_or_skips_as_the_rule_says() -> None:
-    assert evaluate_rule(rule(one("a.b", "equals", 1)), subject())[0].status is Status.FAIL
-    skipped = evaluate_rule(rule(one("a.b", "equals", 1), if_missing="skip"), subject())[0]
+    failing = rule(one("a.b", "equals", 1), if_missing="fail")
+    assert evaluate_rule(failing, subject())[0].status is Status.FAIL
+    skipped = evaluate_rule(rule(one("a.b", "equals", 1)), subject())[0]
     assert skipped.status is Status.SKIP
     assert "a.b is not known" in skipped.message
 

@@ -1,0 +1,3 @@
+"""TensorRT engines against the TensorRT and GPU that will load them."""
+
+from __future__ import annotations

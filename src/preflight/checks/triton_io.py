@@ -1,0 +1,3 @@
+"""Inputs and outputs as Triton validates them: names, data types, dims, reshape, formats."""
+
+from __future__ import annotations
