@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from preflight.manifest import hash_files, sha256_file
+from preflight.sources.manifest import hash_files, sha256_file
 
 MIB = 1024 * 1024
 GIB = 1024 * MIB

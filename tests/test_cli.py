@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 import subprocess
@@ -292,3 +293,49 @@ def test_an_unreadable_input_file_is_one_line_exit_2(
     assert main(["facts", "--build-log", str(log)]) == 2
     err = capsys.readouterr().err.strip()
     assert err == f"preflight: {log}: cannot read the build log: Permission denied"
+
+
+def test_every_subcommand_has_its_function() -> None:
+    from preflight.cli import _parser
+    from preflight.commands import COMMANDS
+
+    [sub] = [a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    assert set(sub.choices) == set(COMMANDS)
+
+
+def test_the_format_choices_are_the_reporters() -> None:
+    from preflight.cli import _parser
+    from preflight.reporters import FACTS_FORMATS, FORMATS, RULE_FORMATS
+
+    [sub] = [a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    for command, formats in (("check", FORMATS), ("rules", RULE_FORMATS), ("facts", FACTS_FORMATS)):
+        [option] = [a for a in sub.choices[command]._actions if a.dest == "format"]
+        assert tuple(option.choices or ()) == formats, command
+
+
+def test_only_the_face_raises_usage_errors(tmp_path: Path) -> None:
+    """Each part raises its own kind; the CLI prints any of them as exit 2."""
+    from preflight import settings
+    from preflight.data.gpus import resolve_gpu
+    from preflight.errors import SettingsError, TargetError, UsageError
+    from preflight.sources.server import ServerError, parse_url
+
+    bad = tmp_path / ".preflight.yaml"
+    bad.write_text("target: {tritn: 25.06}\n")
+    with pytest.raises(SettingsError) as settings_error:
+        settings.load(bad)
+    with pytest.raises(ServerError) as server_error:
+        parse_url("ftp://host")
+    with pytest.raises(TargetError) as target_error:
+        resolve_gpu("RTX 9999 Ultra")
+    for info in (settings_error, server_error, target_error):
+        assert not isinstance(info.value, UsageError)
+
+
+def test_usage_error_belongs_to_the_face() -> None:
+    src = ROOT / "src" / "preflight"
+    face = {src / "cli.py", src / "commands.py", src / "errors.py"}
+    users = [
+        p for p in sorted(src.rglob("*.py")) if p not in face and "UsageError" in p.read_text()
+    ]
+    assert users == []

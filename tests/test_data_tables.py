@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 import yaml
 
-from preflight import target
+from preflight import versions
+from preflight.data import gpus as gpu_table
+from preflight.data import releases as release_table
 
 CC = re.compile(r"^\d{1,2}\.\d$")
 YYMM = re.compile(r"^\d{2}\.(0[1-9]|1[0-2])$")
@@ -39,7 +41,7 @@ def releases() -> dict[str, Any]:
 
 def _norm(text: str) -> str:
     # the same normalisation the resolver uses for aliases
-    return target._compact(text)
+    return gpu_table.compact_name(text)
 
 
 # ------------------------------------------------------------------------------ gpus.yaml
@@ -113,7 +115,7 @@ def test_shared_nvml_names_stay_within_one_family(gpus: dict[str, Any]) -> None:
 
 
 def test_rows_required_by_the_brief_exist() -> None:
-    names = {g.name for g in target.known_gpus()}
+    names = {g.name for g in gpu_table.known_gpus()}
     for name in (
         "T4", "A10", "A10G", "A30", "A40", "A100 SXM4 40GB", "A100 SXM4 80GB", "A100 PCIe 40GB",
         "A100 PCIe 80GB", "L4", "L40", "L40S", "H100 PCIe", "H100 SXM5 80GB", "H100 NVL",
@@ -161,7 +163,7 @@ def test_cluster_keys_agree_with_trtllm_name_matching(gpus: dict[str, Any]) -> N
         if key in table:
             continue
         # every other GPU is keyed by its dashed NVML name, which must resolve to the same rows
-        gpu = target.gpu_for_cluster_key(key)
+        gpu = gpu_table.gpu_for_cluster_key(key)
         assert gpu is not None, key
         assert len(rows) > 1 or gpu.name in rows, key
 
@@ -179,7 +181,7 @@ def test_release_rows_are_well_formed(releases: dict[str, Any]) -> None:
             where = f"{flavor} {row.get('triton')}"
             assert isinstance(row["triton"], str) and YYMM.match(row["triton"]), where
             assert isinstance(row["server"], str) and VERSION.match(row["server"]), where
-            servers.append(target.normalize_version(row["server"]))
+            servers.append(versions.parse(row["server"]))
             trt = row["trt"]
             if trt is None:
                 assert row["confidence"] is None or row["note"], where
@@ -213,9 +215,9 @@ def test_container_and_trtllm_tables_agree(releases: dict[str, Any]) -> None:
             continue
         if row["trtllm"] == "1.0.3.2510":  # printed oddly in compatibility.md
             continue
-        expected = target.trt_for_trtllm(row["trtllm"])
+        expected = release_table.trt_for_trtllm(row["trtllm"])
         assert expected is not None, row["trtllm"]
-        assert target.same_trt_version(expected, row["trt"]), (row["triton"], expected)
+        assert versions.same_trt_version(expected, row["trt"]), (row["triton"], expected)
 
 
 # ------------------------------------------------------------------------------ against the docs
@@ -236,8 +238,8 @@ def _md_rows(path: Path, heading: str) -> list[list[str]]:
 
 def test_gpu_rows_match_gpu_table_doc(shared: Path) -> None:
     doc = shared / "docs" / "gpu_table.md"
-    by_nvml: dict[str, list[target.Gpu]] = {}
-    for gpu in target.known_gpus():
+    by_nvml: dict[str, list[gpu_table.Gpu]] = {}
+    for gpu in gpu_table.known_gpus():
         for name in gpu.nvml_names:
             by_nvml.setdefault(name, []).append(gpu)
     checked = 0
@@ -275,7 +277,7 @@ def test_release_rows_match_release_tables_doc(shared: Path) -> None:
             trt = _version_cell(cells[col])
             if trt is None:
                 continue
-            release = target.resolve_release(month, flavor)
+            release = release_table.resolve_release(month, flavor)
             assert release.trt_version == trt, (flavor, month, trt)
             server = _version_cell(cells[1])
             if server:

@@ -1,4 +1,4 @@
-"""TensorRT deserialization in a child process (preflight.deserialize)."""
+"""TensorRT deserialization in a child process (preflight.sources.deserialize)."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from preflight import _deserialize_child as child
-from preflight import deserialize as mod
-from preflight.deserialize import NOT_INSTALLED, deserialize, find_module
 from preflight.model import Facts
+from preflight.sources import _deserialize_child as child
+from preflight.sources import deserialize as mod
+from preflight.sources.deserialize import NOT_INSTALLED, deserialize, find_module
 
-SRC = Path(mod.__file__).resolve().parents[1]
+SRC = Path(mod.__file__).resolve().parents[2]
 REAL_ENGINE = "fixtures/engines/Mycoearthdome_camera_model.engine"
 
 
@@ -112,7 +112,7 @@ def test_no_tensorrt_module_in_a_bare_interpreter(shared: Path) -> None:
         import sys
         sys.path.insert(0, {str(SRC)!r})
         from pathlib import Path
-        from preflight.deserialize import deserialize
+        from preflight.sources.deserialize import deserialize
         facts = deserialize(Path({str(shared / REAL_ENGINE)!r}))
         print(facts["deserialize.status"].value)
         print(facts["deserialize.reason"].value)
@@ -131,7 +131,7 @@ def test_parent_never_imports_tensorrt(shared: Path) -> None:
         import sys
         sys.path.insert(0, {str(SRC)!r})
         from pathlib import Path
-        from preflight.deserialize import deserialize
+        from preflight.sources.deserialize import deserialize
         deserialize(Path({str(shared / REAL_ENGINE)!r}), timeout_s=60)
         print(sorted(m for m in sys.modules if m.split(".")[0].startswith("tensorrt")))
         """

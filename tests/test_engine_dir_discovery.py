@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from preflight.cli import main
-from preflight.discovery import map_path
+from preflight.scan import map_path
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "model_repo"

@@ -1,10 +1,28 @@
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import pytest
+
+from preflight import checks
+from preflight.checks import Check
 from preflight.evaluator import RuleSettings, evaluate, evaluate_rule
-from preflight.model import Condition, Expectation, Fact, Location, Rule, Severity, Status, Subject
+from preflight.model import (
+    Condition,
+    Expectation,
+    Fact,
+    Facts,
+    Location,
+    Problem,
+    Rule,
+    Severity,
+    Status,
+    Subject,
+)
 
 
-def rule(expect: Expectation, **kw: object) -> Rule:
+def rule(expect: Expectation | None, **kw: object) -> Rule:
     base: dict[str, object] = {
         "id": "TLLM900",
         "name": "test-rule",
@@ -144,3 +162,101 @@ def test_after_chains_run_in_order() -> None:
         "TLLM003": Status.SKIP,
         "TLLM002": Status.SKIP,
     }
+
+
+# -- named checks and per-item conditions ---------------------------------------------
+
+
+@pytest.fixture
+def registered() -> Iterator[dict[str, Check]]:
+    """Two checks registered for one test, removed afterwards."""
+    table = checks.registry()
+    added: dict[str, Check] = {}
+
+    @checks.check("test.versions", requires=("v.list",), kinds=("low", "odd"), params={"min": 1})
+    def versions(facts: Facts, params: Mapping[str, Any]) -> list[Problem]:
+        found = []
+        for item in facts["v.list"].value:
+            if item < params["min"]:
+                found.append(checks.problem("low", Location("/repo/m/f", item), version=item))
+            elif item % 2:
+                found.append(checks.problem("odd", Location("/repo/m/f", item), version=item))
+        return found
+
+    @checks.check("test.needs")
+    def needs(facts: Facts, params: Mapping[str, Any]) -> list[Problem]:
+        raise checks.MissingFact("deep.key")
+
+    added.update({k: table[k] for k in ("test.versions", "test.needs")})
+    yield added
+    for key in added:
+        del table[key]
+
+
+def test_named_check_renders_one_finding_per_problem_with_its_kind_message(
+    registered: dict[str, Check],
+) -> None:
+    r = rule(
+        None,
+        check="test.versions",
+        params={"min": 3},
+        message="{subject}: version {version} ({kind})",
+        messages={"low": "{subject}: version {version} is below {option.floor}"},
+        options={"floor": "three"},
+    )
+    res = evaluate_rule(r, subject(v__list=[1, 4, 5]))
+    assert [(x.status, x.message, x.location) for x in res] == [
+        (Status.FAIL, "m: version 1 is below three", Location("/repo/m/f", 1)),
+        (Status.FAIL, "m: version 5 (odd)", Location("/repo/m/f", 5)),
+    ]
+    passed = evaluate_rule(r, subject(v__list=[4, 6]))
+    assert [(x.status, x.location) for x in passed] == [(Status.PASS, Location("/repo/m/f", 3))]
+
+
+def test_named_check_options_override_params(registered: dict[str, Check]) -> None:
+    r = rule(None, check="test.versions", options={"min": 1}, message="{version}")
+    assert evaluate_rule(r, subject(v__list=[2]))[0].status is Status.PASS
+    tighter = RuleSettings(options={"min": 5})
+    assert evaluate_rule(r, subject(v__list=[2]), tighter)[0].message == "2"
+
+
+def test_named_check_missing_facts_follow_if_missing(registered: dict[str, Check]) -> None:
+    r = rule(None, check="test.versions", message="x")
+    skipped = evaluate_rule(r, subject())[0]
+    assert (skipped.status, skipped.message) == (Status.SKIP, "m: v.list is not known")
+    failing = rule(None, check="test.needs", message="x", if_missing="fail")
+    res = evaluate_rule(failing, subject())[0]
+    assert (res.status, res.message) == (Status.FAIL, "m: deep.key is not known")
+
+
+def test_each_checks_every_item_at_its_location() -> None:
+    groups = [
+        {"kind": "KIND_GPU", "count": 1, "line": 3},
+        {"kind": "KIND_CPU", "count": 2, "line": 7},
+        {"kind": "KIND_CPU", "count": 0, "line": 9, "path": "/repo/m/other"},
+    ]
+    r = rule(
+        one("item.kind", "equals", "KIND_GPU"),
+        each="groups",
+        message="{subject}: group {item.count} is {item.kind}, not {expected}",
+    )
+    res = evaluate_rule(r, subject(groups=groups))
+    assert [(x.status, x.message, x.location) for x in res] == [
+        (Status.FAIL, "m: group 2 is KIND_CPU, not KIND_GPU", Location("/repo/m/f", 7)),
+        (Status.FAIL, "m: group 0 is KIND_CPU, not KIND_GPU", Location("/repo/m/other", 9)),
+    ]
+    assert evaluate_rule(r, subject(groups=groups[:1]))[0].status is Status.PASS
+    assert evaluate_rule(r, subject(groups=[]))[0].status is Status.PASS
+    assert evaluate_rule(r, subject())[0].status is Status.SKIP
+
+
+def test_each_compares_items_with_other_facts() -> None:
+    r = rule(one("item.count", "lte", {"fact": "gpus"}), each="groups", message="{item.count}")
+    res = evaluate_rule(r, subject(groups=[{"count": 1}, {"count": 3}], gpus=2))
+    assert [(x.status, x.message) for x in res] == [(Status.FAIL, "3")]
+
+
+def test_each_over_a_non_list_cannot_be_evaluated() -> None:
+    r = rule(one("item.kind", "equals", "x"), each="groups", message="m")
+    res = evaluate_rule(r, subject(groups="KIND_GPU"))[0]
+    assert res.status is Status.SKIP and "not a list" in res.message

@@ -1,26 +1,28 @@
-"""Engine integrity manifest (preflight.manifest)."""
+"""Engine integrity manifest (preflight.sources.manifest) and its check (TRT007)."""
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import shutil
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from preflight.manifest import (
+from preflight.evaluator import evaluate_rule
+from preflight.model import Facts, Result, Rule, Status, Subject
+from preflight.rules.loader import builtin_rules_dir, load_rules
+from preflight.sources.manifest import (
     MANIFEST_NAME,
+    extract,
     hash_files,
     plan_files,
     sha256_file,
-    verify_manifest,
     write_manifest,
 )
-from preflight.model import Facts
 
 ENGINES = "fixtures/engines"
 # Digests published in fixtures/engines/PROVENANCE.md.
@@ -44,8 +46,25 @@ def engine_dir(shared: Path, tmp_path: Path) -> Path:
     return d
 
 
-def texts(facts: Facts) -> list[str]:
-    return [m["text"] for m in facts["manifest.mismatches"].value]
+@cache
+def trt007() -> Rule:
+    [rule] = [r for r in load_rules([(builtin_rules_dir(), False)]) if r.id == "TRT007"]
+    return rule
+
+
+def verify(engine_dir: Path) -> list[Result]:
+    """TRT007 on the manifest facts of ``engine_dir``: its failures, in report order."""
+    subject = Subject("trtllm-model", "m", str(engine_dir), extract(engine_dir))
+    return [r for r in evaluate_rule(trt007(), subject) if r.status is Status.FAIL]
+
+
+def texts(engine_dir: Path) -> list[str]:
+    """What TRT007 says of each mismatch, without the subject."""
+    return [r.message.removeprefix("m: ") for r in verify(engine_dir)]
+
+
+def paths(engine_dir: Path) -> list[str]:
+    return [r.location.path if r.location else "" for r in verify(engine_dir)]
 
 
 def test_write_records_size_and_hash(engine_dir: Path) -> None:
@@ -62,8 +81,6 @@ def test_write_records_size_and_hash(engine_dir: Path) -> None:
 
 
 def test_write_records_header_facts(engine_dir: Path) -> None:
-    if importlib.util.find_spec("preflight.sources.trt_engine") is None:
-        pytest.skip("the plan header parser is not there yet")
     doc = json.loads(write_manifest(engine_dir).read_text())
     assert doc["files"]["rank0.engine"]["trt_version"] == "10.15.1.29"
     assert doc["files"]["rank0.engine"]["build_compute_capability"] == "8.6"
@@ -72,31 +89,48 @@ def test_write_records_header_facts(engine_dir: Path) -> None:
 
 def test_verify_ok(engine_dir: Path) -> None:
     write_manifest(engine_dir)
-    facts = verify_manifest(engine_dir)
+    facts = extract(engine_dir)
     got = values(facts)
+    entries = got.pop("manifest.entries")
     assert got == {
         "manifest.path": str(engine_dir / MANIFEST_NAME),
         "manifest.present": True,
         "manifest.checked": 3,
-        "manifest.mismatches": [],
+        "manifest.unlisted": [],
+    }
+    assert [e["name"] for e in entries] == ["rank0.engine", "rank1.engine", "vision.plan"]
+    assert entries[0] == {
+        "name": "rank0.engine",
+        "path": str(engine_dir / "rank0.engine"),
+        "safe_name": True,
+        "listed_size": 150780,
+        "listed_sha256": CAMERA_SHA,
+        "size": 150780,
+        "sha256": CAMERA_SHA,
     }
     assert facts["manifest.present"].location is not None
     assert facts["manifest.present"].location.path == str(engine_dir / MANIFEST_NAME)
+    [passed] = evaluate_rule(trt007(), Subject("trtllm-model", "m", str(engine_dir), facts))
+    assert passed.status is Status.PASS and passed.message == "m: 3 engine files match the manifest"
 
 
 def test_absent_manifest(engine_dir: Path) -> None:
-    got = values(verify_manifest(engine_dir))
+    got = values(extract(engine_dir))
     assert got == {"manifest.path": str(engine_dir / MANIFEST_NAME), "manifest.present": False}
+    # the manifest is opt-in: no result without one
+    assert evaluate_rule(trt007(), Subject("trtllm-model", "m", str(engine_dir), {})) == []
 
 
 def test_truncated_copy(engine_dir: Path) -> None:
     write_manifest(engine_dir)
     rank1 = engine_dir / "rank1.engine"
     rank1.write_bytes(rank1.read_bytes()[:500_000])
-    facts = verify_manifest(engine_dir)
-    assert texts(facts) == ["rank1.engine: size 500000 bytes, manifest says 862484"]
-    assert facts["manifest.mismatches"].value[0]["path"] == str(rank1)
+    assert texts(engine_dir) == ["rank1.engine: size 500000 bytes, manifest says 862484"]
+    assert paths(engine_dir) == [str(rank1)]
+    facts = extract(engine_dir)
     assert facts["manifest.checked"].value == 3
+    # a file of another size is not hashed
+    assert "sha256" not in facts["manifest.entries"].value[1]
 
 
 def test_flipped_byte(engine_dir: Path) -> None:
@@ -106,24 +140,21 @@ def test_flipped_byte(engine_dir: Path) -> None:
     data[100_000] ^= 0x01
     rank0.write_bytes(bytes(data))
     new = hashlib.sha256(data).hexdigest()
-    assert texts(verify_manifest(engine_dir)) == [
-        f"rank0.engine: sha256 {new}, manifest says {CAMERA_SHA}"
-    ]
+    assert texts(engine_dir) == [f"rank0.engine: sha256 {new}, manifest says {CAMERA_SHA}"]
 
 
 def test_missing_rank(engine_dir: Path) -> None:
     write_manifest(engine_dir)
     (engine_dir / "rank1.engine").unlink()
-    assert texts(verify_manifest(engine_dir)) == ["rank1.engine: listed in the manifest, missing"]
+    assert texts(engine_dir) == ["rank1.engine: listed in the manifest, missing"]
 
 
 def test_extra_engine_file(engine_dir: Path) -> None:
     write_manifest(engine_dir)
     shutil.copy(engine_dir / "rank0.engine", engine_dir / "rank2.engine")
     (engine_dir / "notes.txt").write_text("not an engine")
-    facts = verify_manifest(engine_dir)
-    assert texts(facts) == ["rank2.engine: engine file not in the manifest"]
-    assert facts["manifest.mismatches"].value[0]["path"] == str(engine_dir / "rank2.engine")
+    assert texts(engine_dir) == ["rank2.engine: engine file not in the manifest"]
+    assert paths(engine_dir) == [str(engine_dir / "rank2.engine")]
 
 
 @pytest.mark.parametrize(
@@ -142,12 +173,12 @@ def test_corrupt_manifest_is_a_finding(engine_dir: Path, content: Any, expected:
         manifest.write_bytes(content)
     else:
         manifest.write_text(content)
-    facts = verify_manifest(engine_dir)
+    facts = extract(engine_dir)
     assert facts["manifest.present"].value is True
     assert facts["manifest.checked"].value == 0
-    [mismatch] = facts["manifest.mismatches"].value
-    assert mismatch["path"] == str(manifest)
-    assert mismatch["text"].startswith(expected)
+    [mismatch] = texts(engine_dir)
+    assert paths(engine_dir) == [str(manifest)]
+    assert mismatch.startswith(expected)
 
 
 def test_bad_entries(engine_dir: Path) -> None:
@@ -157,11 +188,13 @@ def test_bad_entries(engine_dir: Path) -> None:
     doc["files"]["../outside.engine"] = {"size": 1, "sha256": "00"}
     doc["files"]["vision.plan"] = {"size": "3228"}
     manifest.write_text(json.dumps(doc))
-    got = texts(verify_manifest(engine_dir))
-    assert sorted(got) == [
+    assert sorted(texts(engine_dir)) == [
         "invalid entry name '../outside.engine'",
         "vision.plan: entry lacks size or sha256",
     ]
+    # a name that leads out of the directory is never looked at
+    [outside] = [e for e in extract(engine_dir)["manifest.entries"].value if not e["safe_name"]]
+    assert "size" not in outside and outside["path"] == str(engine_dir)
 
 
 def test_sha256_file_across_blocks(tmp_path: Path, shared: Path) -> None:

@@ -1,4 +1,5 @@
-"""Target resolution: GPU names, cluster keys, NVML detection, container releases, facts."""
+"""Target resolution: GPU names, cluster keys (data.gpus), NVML detection (sources.nvml),
+container releases (data.releases), versions, the target.* facts (sources.target)."""
 
 from __future__ import annotations
 
@@ -10,23 +11,19 @@ from typing import Any
 
 import pytest
 
-from preflight.model import Target
-from preflight.target import (
-    Gpu,
-    TargetError,
-    detect_gpu,
-    gpu_for_cluster_key,
-    normalize_version,
+from preflight.data.gpus import Gpu, gpu_for_cluster_key, resolve_gpu
+from preflight.data.releases import (
     release_for_server_version,
     releases_with_trt,
-    resolve_gpu,
     resolve_release,
-    same_trt_version,
-    target_facts,
-    target_from_facts,
     trt_for_trtllm,
     trtllm_releases_with_trt,
 )
+from preflight.errors import TargetError
+from preflight.model import Target
+from preflight.sources.nvml import detect_gpu
+from preflight.sources.target import target_facts, target_from_facts
+from preflight.versions import parse, same_trt_version
 
 # ------------------------------------------------------------------------------ resolve_gpu
 
@@ -455,14 +452,14 @@ def test_trtllm_releases_with_trt() -> None:
         ((10, 1), (10, 1)),
     ],
 )
-def test_normalize_version(text: Any, parts: tuple[int, ...]) -> None:
-    assert normalize_version(text) == parts
+def test_parse_version(text: Any, parts: tuple[int, ...]) -> None:
+    assert parse(text) == parts
 
 
 @pytest.mark.parametrize("bad", ["", "abc", "..1"])
-def test_normalize_version_rejects_non_versions(bad: str) -> None:
+def test_parse_version_rejects_non_versions(bad: str) -> None:
     with pytest.raises(ValueError):
-        normalize_version(bad)
+        parse(bad)
 
 
 @pytest.mark.parametrize(

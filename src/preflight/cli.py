@@ -1,6 +1,8 @@
 """Command line: `check`, `facts`, `rules`, `explain`, `validate-rules`, `manifest`.
 
-Kept thin and light: each command imports what it needs when it runs.
+The parser is here; :data:`preflight.commands.COMMANDS` runs each subcommand. Kept thin and
+light: each command imports what it needs when it runs. Any
+:class:`~preflight.errors.PreflightError` becomes its lines on stderr and exit status 2.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import NoReturn
 
 from . import __version__
 from .errors import PreflightError, UsageError
+from .reporters import FACTS_FORMATS, FORMATS, RULE_FORMATS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -40,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--trtllm-version", metavar="X.Y.Z")
     c.add_argument("--gpu-count", type=int, metavar="N")
     c.add_argument("--build-log", type=Path, metavar="FILE")
-    c.add_argument("--format", choices=("text", "json", "sarif", "junit"), default="text")
+    c.add_argument("--format", choices=FORMATS, default="text")
     c.add_argument("--output", type=Path, metavar="FILE")
     c.add_argument("--fail-on", choices=("error", "warning", "info"))
     c.add_argument("--config", type=Path, metavar="FILE")
@@ -81,10 +84,10 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --engine: also deserialize it with TensorRT in a child process",
     )
-    f.add_argument("--format", choices=("json", "text"), default="json")
+    f.add_argument("--format", choices=FACTS_FORMATS, default="json")
 
     r = sub.add_parser("rules", help="list every rule")
-    r.add_argument("--format", choices=("text", "json", "md"), default="text")
+    r.add_argument("--format", choices=RULE_FORMATS, default="text")
     r.add_argument("--rules", type=Path, action="append", default=[], metavar="DIR")
 
     e = sub.add_parser("explain", help="what a rule checks, why, and how to fix it")
@@ -103,11 +106,9 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
-        from . import commands
+        from .commands import COMMANDS
 
-        handler = getattr(commands, "cmd_" + args.command.replace("-", "_"))
-        status: int = handler(args)
-        return status
+        return COMMANDS[args.command](args)
     except PreflightError as exc:
         for line in exc.lines:
             print(

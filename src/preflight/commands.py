@@ -1,17 +1,29 @@
-"""The work behind each CLI command."""
+"""The work behind each CLI command: check the arguments, wire the parts, hand over to a reporter.
+
+``COMMANDS`` maps each subcommand to its function. Only this module and ``cli`` raise
+:class:`~preflight.errors.UsageError`; the other parts raise their own
+:class:`~preflight.errors.PreflightError` kinds, which the CLI prints the same way (exit 2).
+Each command imports what it needs when it runs, so start-up stays light.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from . import __version__
 from .errors import UsageError
-from .model import Fact, Facts, Location, Result, Rule, RunResult, Severity, Status, Target
+from .model import Fact, Facts, Result, Rule, RunResult, Severity, Status, Target
+
+if TYPE_CHECKING:  # settings imports the evaluator: only when a command needs it
+    from .evaluator.suppress import Suppression
+    from .settings import Settings
 
 
 def _load_rules(extra: list[Path]) -> list[Rule]:
@@ -32,45 +44,46 @@ def _find_rule(rules: list[Rule], key: str) -> Rule:
     raise UsageError(f"no rule {key!r}{hint} (see 'preflight rules')")
 
 
-def _target(args: argparse.Namespace, settings: dict[str, Any]) -> tuple[Target, Facts, list[str]]:
-    from . import target as tgt
+# The target inputs: key in .preflight.yaml `target:`, option, attribute of the parsed args.
+_TARGET_INPUTS = (
+    ("gpu", "target-gpu", "target_gpu"),
+    ("triton", "triton-version", "triton_version"),
+    ("trt", "trt-version", "trt_version"),
+    ("trtllm", "trtllm-version", "trtllm_version"),
+    ("gpu_count", "gpu-count", "gpu_count"),
+)
 
-    gpu_spec = args.target_gpu or settings.get("gpu")
-    triton = args.triton_version or settings.get("triton")
-    trt = args.trt_version or settings.get("trt")
-    trtllm = args.trtllm_version or settings.get("trtllm")
-    gpu_count = args.gpu_count or settings.get("gpu_count")
-    installed_trt = None
-    if trt is None and triton is None:
-        installed_trt = _installed_tensorrt()
-        trt = installed_trt
+
+def _target(args: argparse.Namespace, wanted: dict[str, Any]) -> tuple[Target, Facts, list[str]]:
+    """The deployment target from the options, then ``.preflight.yaml``'s ``target:``: the
+    report's :class:`Target`, the ``target.*`` facts and the notes ``--verbose`` prints."""
+    from .data import gpus
+    from .sources import nvml
+    from .sources import target as target_source
+
+    given = {key: getattr(args, attr) or wanted.get(key) for key, _flag, attr in _TARGET_INPUTS}
     origins = {
         key: (f"--{flag}" if getattr(args, attr) else f".preflight.yaml target.{key}")
-        for key, flag, attr in (
-            ("gpu", "target-gpu", "target_gpu"),
-            ("triton", "triton-version", "triton_version"),
-            ("trt", "trt-version", "trt_version"),
-            ("trtllm", "trtllm-version", "trtllm_version"),
-            ("gpu_count", "gpu-count", "gpu_count"),
-        )
+        for key, flag, attr in _TARGET_INPUTS
     }
-    if installed_trt is not None:
-        origins["trt"] = f"the installed tensorrt package {installed_trt}"
-    try:
-        gpu = None
-        if gpu_spec:
-            gpu = (
-                tgt.detect_gpu()
-                if str(gpu_spec).lower() == "auto"
-                else tgt.resolve_gpu(str(gpu_spec))
-            )
-        facts = tgt.target_facts(
-            gpu=gpu, triton=triton, trt=trt, trtllm=trtllm, gpu_count=gpu_count, origins=origins
-        )
-    except tgt.TargetError as exc:
-        raise UsageError(str(exc)) from None
+    if given["trt"] is None and given["triton"] is None:
+        installed = target_source.installed_tensorrt()
+        if installed is not None:
+            given["trt"] = installed
+            origins["trt"] = f"the installed tensorrt package {installed}"
+    gpu = None
+    if given["gpu"]:
+        spec = str(given["gpu"])
+        gpu = nvml.detect_gpu() if spec.lower() == "auto" else gpus.resolve_gpu(spec)
+    facts = target_source.target_facts(
+        gpu=gpu,
+        triton=given["triton"],
+        trt=given["trt"],
+        trtllm=given["trtllm"],
+        gpu_count=given["gpu_count"],
+        origins=origins,
+    )
     values = {k: f.value for k, f in facts.items()}
-    target = tgt.target_from_facts(facts)
     sources = values.get("target.sources") or {}
     notes = [
         f"target {key.replace('_', ' ')} {values[f'target.{key}']}: "
@@ -78,7 +91,7 @@ def _target(args: argparse.Namespace, settings: dict[str, Any]) -> tuple[Target,
         for key in ("gpu", "trt_version", "trt_version_plain", "trtllm_version")
         if key in sources and f"target.{key}" in values
     ]
-    return target, facts, notes
+    return target_source.target_from_facts(facts), facts, notes
 
 
 def readable_input(path: Path, what: str) -> None:
@@ -95,42 +108,7 @@ def readable_input(path: Path, what: str) -> None:
     os.close(fd)
 
 
-def _installed_tensorrt() -> str | None:
-    """Inside a serving container, the TensorRT that will load the engines: its package version.
-
-    Read from the package metadata, without importing TensorRT (the lean runtime does not count:
-    it loads only version-compatible plans).
-    """
-    from importlib import metadata
-
-    for dist in ("tensorrt", "tensorrt-cu12", "tensorrt-cu13"):
-        try:
-            return metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            continue
-    return None
-
-
-def _relocate(result: Result, repo: Path) -> Result:
-    loc = result.location
-    if loc is None:
-        return result
-    from dataclasses import replace
-
-    from .discovery import relative_to_repo
-
-    rel = relative_to_repo(loc.path, repo)
-
-    return replace(result, location=Location(rel, loc.line, loc.column))
-
-
-def cmd_check(args: argparse.Namespace) -> int:
-    from . import config as cfgmod
-    from .evaluator import evaluate, suppress
-    from .repo import ScanOptions, scan
-    from .reporters import REPORTERS
-
-    repo: Path = args.repo
+def _repository(repo: Path) -> Path:
     if not repo.is_dir():
         what = "no such directory" if not repo.exists() else "not a directory"
         raise UsageError(f"{repo}: {what} (preflight check takes a Triton model repository)")
@@ -138,27 +116,59 @@ def cmd_check(args: argparse.Namespace) -> int:
         next(iter(os.scandir(repo)), None)
     except OSError as exc:
         raise UsageError(f"{repo}: cannot read the repository: {exc.strerror or exc}") from None
-    if args.server:
-        from .server import parse_url
+    return repo
 
-        parse_url(args.server)
-    if args.gpu_count is not None and args.gpu_count < 1:
-        raise UsageError(f"--gpu-count {args.gpu_count}: expected a positive whole number")
-    cfg_path = args.config or (repo / cfgmod.CONFIG_NAME)
+
+def _settings(args: argparse.Namespace, repo: Path) -> Settings:
+    """``--config FILE``, else ``REPO/.preflight.yaml`` when present, else the defaults."""
+    from . import settings
+
+    path = args.config or (repo / settings.SETTINGS_NAME)
     if args.config is not None and not args.config.is_file():
         what = "is not a file" if args.config.exists() else "not found"
         raise UsageError(f"{args.config}: config file {what}")
-    if args.config is None and cfg_path.exists() and not cfg_path.is_file():
-        raise UsageError(f"{cfg_path}: not a file")
-    cfg = cfgmod.load(cfg_path) if cfg_path.is_file() else cfgmod.Config()
+    if args.config is None and path.exists() and not path.is_file():
+        raise UsageError(f"{path}: not a file")
+    return settings.load(path) if path.is_file() else settings.Settings()
+
+
+def _suppress(results: list[Result], suppressions: list[Suppression], repo: Path) -> list[Result]:
+    """Suppressions name paths as the report shows them (relative to the repository): match
+    them there, and keep each result's own location."""
+    from .evaluator import suppress
+    from .reporters import shown
+
+    out = []
+    for result in results:
+        view = shown(result, str(repo))
+        [decided] = suppress.apply([view], suppressions)
+        if decided is not view:
+            result = replace(result, status=decided.status, message=decided.message)
+        out.append(result)
+    return out
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from . import settings as settings_mod
+    from .evaluator import evaluate, suppress
+    from .reporters import REPORTERS, rule_meta
+    from .scan import ScanOptions, scan
+    from .sources import server
+
+    repo = _repository(args.repo)
+    if args.server:
+        server.parse_url(args.server)
+    if args.gpu_count is not None and args.gpu_count < 1:
+        raise UsageError(f"--gpu-count {args.gpu_count}: expected a positive whole number")
+    cfg = _settings(args, repo)
 
     rules = _load_rules([*cfg.rule_dirs, *args.rules])
     known = {r.id: set(r.options) for r in rules} | {r.name: set(r.options) for r in rules}
-    cfgmod.check_rule_settings(cfg, known)
+    settings_mod.check_rule_settings(cfg, known)
 
     target, target_facts, notes = _target(args, cfg.target)
     try:
-        path_map = cfg.path_map + [cfgmod.parse_path_map(e) for e in args.path_map]
+        path_map = cfg.path_map + [settings_mod.parse_path_map(e) for e in args.path_map]
     except ValueError as exc:
         raise UsageError(f"--path-map: {exc}") from None
     build_log = args.build_log or cfg.build_log
@@ -176,61 +186,56 @@ def cmd_check(args: argparse.Namespace) -> int:
     )
     if options.require_deserialize:
         options.deserialize = True
-    result_scan = scan(repo, target_facts, options)
-    subjects = result_scan.subjects
+    scanned = scan(repo, target_facts, options)
+    subjects = scanned.subjects
     if args.server:
-        from .server import server_subject
-
         models = [s for s in subjects if s.kind == "triton-model"]
-        subjects.append(server_subject(args.server, repo, models))
-    results = [_relocate(r, repo) for r in evaluate(rules, subjects, cfg.rules)]
+        subjects.append(server.server_subject(args.server, repo, models))
     suppressions = list(cfg.ignore)
     directive_notes: list[str] = []
     for subject in subjects:
         if subject.kind == "triton-model":
-            found, bad = suppress.from_pbtxt(repo, subject.name)
+            found, bad = suppress.from_facts(subject.name, subject.facts)
             suppressions += found
             directive_notes += bad
-    results = suppress.apply(results, suppressions)
+    results = _suppress(evaluate(rules, subjects, cfg.rules), suppressions, repo)
     run = RunResult(
         preflight_version=__version__,
         repo=str(repo),
         target=target,
         results=tuple(results),
-        notes=tuple((notes if args.verbose else []) + result_scan.notes + directive_notes),
+        notes=tuple((notes if args.verbose else []) + scanned.notes + directive_notes),
     )
     fail_on = Severity(args.fail_on or cfg.fail_on or "error")
     failing = [r for r in results if r.status is Status.FAIL and r.severity.rank >= fail_on.rank]
-    status = 1 if failing else 0
-    out = open_output(args.output)
+    with _output(args.output) as out:
+        color = args.color == "always" or (args.color == "auto" and out.isatty())
+        REPORTERS[args.format](run, out, color=color, verbose=args.verbose, rules=rule_meta(rules))
+    return 1 if failing else 0
+
+
+@contextmanager
+def _output(path: Path | None) -> Iterator[TextIO]:
+    """Standard output, or ``--output FILE``. A reader that stops early (a broken pipe) does
+    not change the verdict."""
+    out = open_output(path)
     try:
-        render = REPORTERS[args.format]
-        if args.format == "text":
-            color = args.color == "always" or (args.color == "auto" and out.isatty())
-            render(run, out, color=color, verbose=args.verbose)
-        elif args.format == "sarif":
-            meta = {r.id: {"title": r.title, "why": r.why, "docs": r.docs} for r in rules}
-            render(run, out, rules=meta)
-        else:
-            render(run, out)
+        yield out
         out.flush()
-    except BrokenPipeError:  # a reader that stops early does not change the verdict
+    except BrokenPipeError:
         _silence_stdout()
     finally:
         if out is not sys.stdout:
             out.close()
-    return status
 
 
 def _silence_stdout() -> None:
     """After a broken pipe, point stdout at /dev/null so the exit flush does not fail again."""
-    import os
-
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
 
 
-def open_output(path: Path | None) -> Any:
+def open_output(path: Path | None) -> TextIO:
     if path is None:
         return sys.stdout
     try:
@@ -240,7 +245,8 @@ def open_output(path: Path | None) -> Any:
 
 
 def cmd_facts(args: argparse.Namespace) -> int:
-    from .facts import to_tree
+    from .facts import merge
+    from .reporters import FACTS_REPORTERS
 
     facts: Facts = {}
     inputs = [args.build_log, args.engine, args.engine_config, args.repo, args.pbtxt]
@@ -259,133 +265,50 @@ def cmd_facts(args: argparse.Namespace) -> int:
     if args.build_log is not None:
         from .sources import trtllm_log
 
-        facts.update(trtllm_log.extract(args.build_log))
+        merge(facts, trtllm_log.extract(args.build_log), trtllm_log.NAMESPACES)
     if args.engine is not None:
         from .sources import trt_engine
 
-        facts.update(trt_engine.extract(args.engine))
+        merge(facts, trt_engine.extract(args.engine), trt_engine.NAMESPACES)
         if args.deserialize:
-            from .deserialize import deserialize
+            from .sources import deserialize
 
-            facts.update(deserialize(args.engine))
+            merge(facts, deserialize.deserialize(args.engine), deserialize.NAMESPACES)
     if args.engine_config is not None:
         from .sources import engine_config
 
-        facts.update(engine_config.extract(args.engine_config))
+        merge(facts, engine_config.extract(args.engine_config), engine_config.NAMESPACES)
     if args.pbtxt is not None:
         from .sources import triton_config
 
-        facts.update(triton_config.config_facts(triton_config.parse(args.pbtxt)))
-    tree = to_tree(facts)
+        parsed = triton_config.parse(args.pbtxt)
+        merge(facts, triton_config.config_facts(parsed), triton_config.NAMESPACES)
+    subjects = None
     if args.repo is not None:
-        from .repo import ScanOptions, scan
+        from .scan import ScanOptions, scan
 
         result = scan(args.repo, {}, ScanOptions())
-        tree["repo"] = {f"{s.kind}:{s.name}": to_tree(_own(s.facts)) for s in result.subjects}
-    if args.format == "json":
-        json.dump(_finite(tree), sys.stdout, indent=2, default=str)
-        sys.stdout.write("\n")
-    else:
-        for key, fact in sorted(facts.items()):
-            where = ""
-            if fact.location is not None and fact.location.line:
-                where = f"  ({fact.location.path}:{fact.location.line})"
-            print(f"{key} = {json.dumps(fact.value, default=str)}{where}")
-        if args.repo is not None:
-            json.dump(_finite(tree["repo"]), sys.stdout, indent=2, default=str)
-            sys.stdout.write("\n")
+        subjects = {f"{s.kind}:{s.name}": _own(s.facts) for s in result.subjects}
+    FACTS_REPORTERS[args.format](facts, sys.stdout, subjects=subjects)
     return 0
 
 
-def _finite(value: Any) -> Any:
-    """JSON has no NaN or infinity: a config.json may still hold them; print them as text."""
-    if isinstance(value, float) and (value != value or abs(value) == float("inf")):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
-
-
 def _own(facts: Facts) -> Facts:
+    """A subject's facts without the target's, which every subject shares."""
     return {k: v for k, v in facts.items() if not k.startswith("target.")}
 
 
-def _rules_md(rules: list[Rule]) -> str:
-    lines = [
-        "# preflight rules",
-        "",
-        "Generated by `preflight rules --format md`; do not edit.",
-        "",
-    ]
-    lines += ["| id | name | severity | applies to | title |", "|---|---|---|---|---|"]
-    for r in rules:
-        lines.append(f"| {r.id} | {r.name} | {r.severity.value} | {r.applies_to} | {r.title} |")
-    for r in rules:
-        lines += [
-            "",
-            f"## {r.id} {r.name}",
-            "",
-            f"**{r.title}** ({r.severity.value}, {r.applies_to})",
-            "",
-        ]
-        if r.why:
-            lines += [f"Why: {r.why.strip()}", ""]
-        if r.example:
-            lines += ["Example:", "", "```", r.example.strip(), "```", ""]
-        lines += [f"Fix: {r.remediation.strip()}", ""]
-        for name, default in r.options.items():
-            lines.append(f"- option `{name}` (default `{default}`): {r.option_help.get(name, '')}")
-        lines.append(f"Docs: {r.docs}")
-    return "\n".join(lines).rstrip() + "\n"
-
-
 def cmd_rules(args: argparse.Namespace) -> int:
-    rules = _load_rules(args.rules)
-    if args.format == "json":
-        data = [
-            {
-                "id": r.id,
-                "name": r.name,
-                "severity": r.severity.value,
-                "title": r.title,
-                "applies_to": r.applies_to,
-                "options": r.options,
-            }
-            for r in rules
-        ]
-        json.dump(data, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    elif args.format == "md":
-        sys.stdout.write(_rules_md(rules))
-    else:
-        width = max((len(r.name) for r in rules), default=10)
-        for r in rules:
-            print(f"{r.id}  {r.name:<{width}}  {r.severity.value:<7}  {r.title}")
+    from .reporters import RULE_REPORTERS
+
+    RULE_REPORTERS[args.format](_load_rules(args.rules), sys.stdout)
     return 0
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    rule = _find_rule(_load_rules(args.rules), args.rule)
-    out = [
-        f"{rule.id} {rule.name} ({rule.severity.value}, applies to {rule.applies_to})",
-        "",
-        rule.title,
-    ]
-    if rule.why:
-        out += ["", "Why:", f"  {rule.why.strip()}"]
-    if rule.example:
-        out += ["", "Example:"] + [f"  {line}" for line in rule.example.strip().splitlines()]
-    out += ["", "How to fix:", f"  {rule.remediation.strip()}"]
-    if rule.options:
-        out += [
-            "",
-            "Options (set in .preflight.yaml under rules: {" + rule.id + ": {options: ...}}):",
-        ]
-        out += [f"  {k} = {v!r}: {rule.option_help.get(k, '')}" for k, v in rule.options.items()]
-    out += ["", f"Docs: {rule.docs}"]
-    print("\n".join(out))
+    from .reporters import EXPLAIN
+
+    EXPLAIN(_find_rule(_load_rules(args.rules), args.rule), sys.stdout)
     return 0
 
 
@@ -403,7 +326,9 @@ def cmd_validate_rules(args: argparse.Namespace) -> int:
 
 
 def cmd_manifest(args: argparse.Namespace) -> int:
-    from . import manifest
+    from .evaluator import evaluate_rule
+    from .model import Subject
+    from .sources import manifest
 
     engine_dir: Path = args.engine_dir
     if not engine_dir.is_dir():
@@ -412,15 +337,29 @@ def cmd_manifest(args: argparse.Namespace) -> int:
         path = manifest.write_manifest(engine_dir)
         print(f"wrote {path}")
         return 0
-    facts = manifest.verify_manifest(engine_dir)
+    facts = manifest.extract(engine_dir)
     present = facts.get("manifest.present")
     if present is None or not present.value:
         raise UsageError(
             f"{engine_dir}: no manifest to verify (run 'preflight manifest write' first)"
         )
-    mismatches = facts.get("manifest.mismatches", Fact([])).value
+    # the words of a mismatch are those of `check` (TRT007)
+    rule = _find_rule(_load_rules([]), "TRT007")
+    subject = Subject("trtllm-model", str(engine_dir), str(engine_dir), facts)
+    mismatches = [r for r in evaluate_rule(rule, subject) if r.status is Status.FAIL]
     for m in mismatches:
-        print(f"{m.get('path')}: {m.get('text')}")
+        print(m.message)
     checked = facts.get("manifest.checked", Fact(0)).value
     print(f"{checked} files checked, {len(mismatches)} mismatches")
     return 1 if mismatches else 0
+
+
+# Subcommand -> the function that runs it (the CLI's parser defines the same names).
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "check": cmd_check,
+    "facts": cmd_facts,
+    "rules": cmd_rules,
+    "explain": cmd_explain,
+    "validate-rules": cmd_validate_rules,
+    "manifest": cmd_manifest,
+}

@@ -19,7 +19,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+from .placeholders import PLACEHOLDER as _PLACEHOLDER
+
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 _OPEN = {"{": "}", "<": ">"}
 _INT_TYPES = {"int32", "int64", "uint32", "uint64", "sint32", "sint64"}

@@ -4,11 +4,21 @@ import io
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import preflight
 from preflight.model import Result, RunResult, Severity, Status, Target
-from preflight.reporters import FORMATS, REPORTERS, group_of, sort_key, subject_path, summary
+from preflight.reporters import (
+    FORMATS,
+    REPORTERS,
+    for_display,
+    group_of,
+    shown_path,
+    sort_key,
+    subject_path,
+    summary,
+)
 
 
 def test_formats_of_the_contract() -> None:
@@ -99,3 +109,45 @@ def test_reporters_accept_plain_string_enums() -> None:
     for render in REPORTERS.values():
         render(one, io.StringIO())
     assert summary(one)["fail"]["error"] == 1
+
+
+def test_shown_path(tmp_path: Path) -> None:
+    repo = tmp_path / "model_repo"
+    assert shown_path(str(repo / "tensorrt_llm" / "config.pbtxt"), str(repo)) == (
+        "tensorrt_llm/config.pbtxt"
+    )
+    assert shown_path(str(repo), str(repo)) == "."
+    assert shown_path(str(repo) + "/", str(repo)) == "."
+    outside = str(tmp_path / "model_repo_2" / "config.pbtxt")  # a prefix of the text only
+    assert shown_path(outside, str(repo)) == outside
+    assert shown_path("/elsewhere/build.log", str(repo)) == "/elsewhere/build.log"
+
+
+def test_reporters_show_paths_relative_to_the_repository(run: RunResult, tmp_path: Path) -> None:
+    """Sources write the paths they read; every report shows them relative to the repository."""
+    repo = tmp_path / "examples" / "model_repo"
+    relative = replace(run, repo=str(repo))
+    absolute = replace(
+        relative,
+        results=tuple(
+            res
+            if res.location is None
+            else replace(res, location=replace(res.location, path=str(repo / res.location.path)))
+            for res in run.results
+        ),
+    )
+    assert for_display(absolute) == relative
+    for name, render in REPORTERS.items():
+        want, got = io.StringIO(), io.StringIO()
+        render(relative, want, verbose=True)
+        render(absolute, got, verbose=True)
+        assert got.getvalue() == want.getvalue(), name
+        assert str(tmp_path / "examples" / "model_repo" / "tensorrt_llm") not in got.getvalue()
+
+
+def test_every_reporter_takes_the_same_options(run: RunResult) -> None:
+    """The CLI passes every option to whichever format was asked for."""
+    for name, render in REPORTERS.items():
+        buf = io.StringIO()
+        render(run, buf, color=False, verbose=True, rules={"TLLM003": {"title": "t"}})
+        assert "TLLM003" in buf.getvalue(), name

@@ -110,6 +110,7 @@ def test_legacy_format() -> None:
     cfg = tree(facts)
     assert cfg["format"] == "legacy"
     assert "version" not in cfg
+    assert cfg["builder_name"] == "llama"  # legacy engine files are named after it
     assert cfg["dtype"] == "float16"
     assert cfg["mapping"] == {"tp_size": 2, "pp_size": 1}
     assert cfg["world_size_effective"] == 2
@@ -128,6 +129,13 @@ def test_legacy_format() -> None:
     assert where(facts, "engine_config.mapping.tp_size") == (5, 5)
     assert where(facts, "engine_config.plugin_config.tokens_per_block") == (26, 5)
     assert "builder_config.tensor_parallel" in cfg["keys"]
+
+
+def test_legacy_context_parallel_counts_in_the_world_size() -> None:
+    text = '{"builder_config": {"tensor_parallel": 2, "context_parallel": 2}}'
+    cfg = tree(parse(text, "/e/config.json"))
+    assert cfg["mapping"] == {"tp_size": 2, "cp_size": 2}
+    assert cfg["world_size_effective"] == 4
 
 
 def test_invalid_json() -> None:

@@ -1,4 +1,5 @@
-"""config.pbtxt source: parse errors, unknown fields, placeholders, locations and facts."""
+"""config.pbtxt source (parse errors, unknown fields, placeholders, locations and facts) and
+the rules over them, TRITON001-004: texts and locations are the findings'."""
 
 from __future__ import annotations
 
@@ -10,9 +11,13 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from triton_findings import file_problems, file_results, file_texts
 
+from preflight.checks._model_config import message_of
+from preflight.model import Status
 from preflight.sources import triton_config
 from preflight.sources.triton_config import extract, parse
+from preflight.triton_proto import from_plain
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "pbtxt"
 TEMPLATE = DATA / "tensorrt_llm_template.pbtxt"
@@ -38,9 +43,14 @@ def test_placeholder_in_a_number_is_a_parse_error_at_its_line_and_column() -> No
     facts = extract(TEMPLATE)
     assert facts["triton.parse_error"].location is not None
     assert facts["triton.parse_error"].location.line == 6
-    [item] = facts["triton.parse_errors"].value
-    assert item["line"] == 6 and item["key"] == "max_batch_size"
-    assert "tensorrt_llm_template.pbtxt:6:17" in item["text"]
+    assert facts["triton.parse_error"].value["key"] == "max_batch_size"
+    [item] = [r for r in file_results(TEMPLATE, "TRITON001") if r.status is Status.FAIL]
+    assert item.location is not None and (item.location.line, item.location.column) == (6, 17)
+    assert item.message.startswith(
+        "m: config.pbtxt does not parse: tensorrt_llm_template.pbtxt:6:17 "
+        "(field 'max_batch_size'): "
+    )
+    assert "Couldn't parse integer: $" in item.message
 
 
 def test_parse_error_names_the_key_of_a_nested_field(tmp_path: Path) -> None:
@@ -78,17 +88,24 @@ def test_missing_and_binary_files_do_not_raise(tmp_path: Path) -> None:
     missing = parse(tmp_path / "nope" / "config.pbtxt")
     assert missing.missing and missing.message is None
     assert extract(tmp_path / "nope" / "config.pbtxt") == {}
+    [skipped] = file_results(tmp_path / "nope" / "config.pbtxt", "TRITON001")
+    assert skipped.status is Status.SKIP
+    assert "no readable config.pbtxt" in skipped.message
     binary = tmp_path / "config.pbtxt"
     binary.write_bytes(b"\xff\xfe\x00garbage")
     pc = parse(binary)
     assert pc.message is None and pc.error is not None
-    assert extract(binary)["triton.parse_errors"].value
+    assert "triton.parse_error" in extract(binary)
+    assert file_texts(binary, "TRITON001") == [
+        "config.pbtxt does not parse: config.pbtxt: config is not UTF-8 text (byte 0)"
+    ]
 
 
 def test_garbage_text_never_raises(tmp_path: Path) -> None:
     for text in ["{{{{", "}}}} ]]] >>>", 'input [ { name: "x" ', "$ { } $$ ${", "a: [1, 2"]:
-        facts = extract(write(tmp_path, text))
-        assert facts["triton.parse_errors"].value, text
+        path = write(tmp_path, text)
+        assert "triton.parse_error" in extract(path), text
+        assert file_texts(path, "TRITON001"), text
 
 
 # -- unknown fields ---------------------------------------------------------------------
@@ -120,10 +137,19 @@ def test_every_unknown_field_is_listed_with_a_suggestion(tmp_path: Path) -> None
         ("preferred_batch_sizes", 10, 20, "preferred_batch_size"),
         ("zzzz_qqq", 11, 1, None),
     }
-    facts = extract(path)
-    texts = [u["text"] for u in facts["triton.unknown_fields"].value]
-    assert "did you mean 'max_batch_size'?" in texts[0]
-    assert all(u["path"] == str(path) for u in facts["triton.unknown_fields"].value)
+    texts = file_texts(path, "TRITON002")
+    assert texts[0] == (
+        "unknown field 'max_batch_sise' in inference.ModelConfig (did you mean 'max_batch_size'?)"
+    )
+    assert texts[3] == "unknown field 'zzzz_qqq' in inference.ModelConfig"
+    found = [r for r in file_results(path, "TRITON002") if r.status is Status.FAIL]
+    assert all(r.location is not None and r.location.path == str(path) for r in found)
+    assert [(r.location.line, r.location.column) for r in found if r.location] == [
+        (2, 1),
+        (6, 5),
+        (10, 20),
+        (11, 1),
+    ]
 
 
 def test_known_fields_are_not_reported() -> None:
@@ -159,10 +185,10 @@ def test_placeholders_in_values_and_in_strings() -> None:
     assert len(pc.placeholders) == 13
 
 
-def test_placeholder_facts_split_by_position() -> None:
+def test_placeholder_findings_split_by_position() -> None:
     facts = extract(TEMPLATE)
-    values = facts["triton.placeholders_in_values"].value
-    strings = facts["triton.placeholders_in_parameters"].value
+    values = [p.fields for p in file_problems(TEMPLATE, "TRITON003")]
+    strings = [p.fields for p in file_problems(TEMPLATE, "TRITON004")]
     # a string Triton reads itself (backend) counts with the values
     assert {p["name"] for p in values} >= {
         "triton_max_batch_size",
@@ -175,10 +201,19 @@ def test_placeholder_facts_split_by_position() -> None:
     assert "batching_strategy" in {p["name"] for p in values}
     assert "batching_strategy" not in {p["name"] for p in strings}
     assert len(values) + len(strings) == len(facts["triton.placeholders"].value)
-    first = values[1]
     assert values[0]["name"] == "triton_backend"
-    assert "triton_max_batch_size" in first["text"] and ":6" in first["text"]
-    assert '"triton_max_batch_size:<int>"' in first["text"]
+    first = file_texts(TEMPLATE, "TRITON003")[1]
+    assert first == (
+        "unfilled template placeholder ${triton_max_batch_size} in 'max_batch_size' at "
+        "tensorrt_llm_template.pbtxt:6; fill it: fill_template.py -i "
+        'tensorrt_llm_template.pbtxt "triton_max_batch_size:<int>"'
+    )
+    [at, *_] = [
+        r.location
+        for r in file_results(TEMPLATE, "TRITON003")
+        if "${triton_max_batch_size}" in r.message
+    ]
+    assert at is not None and (at.line, at.column) == (6, 17)
 
 
 def test_placeholder_inside_an_unknown_block_is_still_found(tmp_path: Path) -> None:
@@ -244,10 +279,8 @@ def test_parameter_facts_carry_the_location_of_their_value(tmp_path: Path) -> No
     assert facts["triton.outputs"].value[1]["data_type"] == "TYPE_FP32"
     [group] = facts["triton.instance_groups"].value
     assert (group["kind"], group["count"], group["line"]) == ("KIND_CPU", 1, 52)
-    assert [p["name"] for p in facts["triton.placeholders_in_values"].value] == []
-    assert {p["name"] for p in facts["triton.placeholders_in_parameters"].value} >= {
-        "max_beam_width"
-    }
+    assert file_problems(path, "TRITON003") == []
+    assert {p.fields["name"] for p in file_problems(path, "TRITON004")} >= {"max_beam_width"}
 
 
 def test_other_facts(tmp_path: Path) -> None:
@@ -380,10 +413,10 @@ def test_real_templates_filled_with_the_mandatory_keys_parse_cleanly(
     path = tmp_path / "config.pbtxt"
     path.write_text(_fill(name), encoding="utf-8")
     facts = extract(path)
-    assert facts["triton.parse_errors"].value == []
+    assert "triton.parse_error" not in facts
     assert facts["triton.unknown_fields"].value == []
     # optional parameters may stay unfilled (a warning at most), nothing Triton needs
-    assert facts["triton.placeholders_in_values"].value == []
+    assert file_texts(path, "TRITON003") == []
 
 
 def test_real_template_required_parameter_left_unfilled(tmp_path: Path) -> None:
@@ -391,30 +424,45 @@ def test_real_template_required_parameter_left_unfilled(tmp_path: Path) -> None:
     # gpt_model_type makes the backend refuse the model ("Invalid gpt_model_type")
     path = tmp_path / "config.pbtxt"
     path.write_text(_fill("trtllm_main_tensorrt_llm.pbtxt", batching_strategy="${x}"), "utf-8")
-    facts = extract(path)
-    [item] = facts["triton.placeholders_in_values"].value
-    assert (item["name"], item["key"], item["line"]) == ("x", "gpt_model_type", 144)
-    assert item["required"] is True
-    assert "Invalid gpt_model_type" in item["text"]
+    [item] = file_problems(path, "TRITON003")
+    assert (item.fields["name"], item.fields["key"], item.fields["line"]) == (
+        "x",
+        "gpt_model_type",
+        144,
+    )
+    assert item.kind == "gpt-model-type"
+    [text] = file_texts(path, "TRITON003")
+    assert text == (
+        "unfilled template placeholder ${x} in 'gpt_model_type' at config.pbtxt:144: the "
+        'tensorrtllm backend fails to load the model with "Invalid gpt_model_type. Must be '
+        'v1/inflight_batching/inflight_fused_batching."; fill it: fill_template.py -i '
+        'config.pbtxt "x:<value>"'
+    )
     # its tokenizer_dir is optional (guided decoding only): still a parameter warning
-    strings = {p["key"] for p in facts["triton.placeholders_in_parameters"].value}
+    strings = {p.fields["key"] for p in file_problems(path, "TRITON004")}
     assert "tokenizer_dir" not in strings  # filled by MANDATORY here
     path.write_text(_fill("trtllm_main_tensorrt_llm.pbtxt", tokenizer_dir="${t}"), "utf-8")
-    facts = extract(path)
-    assert facts["triton.placeholders_in_values"].value == []
-    assert "tokenizer_dir" in {p["key"] for p in facts["triton.placeholders_in_parameters"].value}
+    assert file_problems(path, "TRITON003") == []
+    assert "tokenizer_dir" in {p.fields["key"] for p in file_problems(path, "TRITON004")}
 
 
 def test_real_preprocessing_tokenizer_dir_left_unfilled(tmp_path: Path) -> None:
     path = tmp_path / "config.pbtxt"
     path.write_text(_fill("tbe_preprocessing.pbtxt", tokenizer_dir="${tokenizer_dir}"), "utf-8")
-    facts = extract(path)
-    [item] = facts["triton.placeholders_in_values"].value
-    assert (item["name"], item["line"]) == ("tokenizer_dir", 117)
-    assert "fails to load a tokenizer" in item["text"]
+    [item] = file_problems(path, "TRITON003")
+    assert (item.fields["name"], item.fields["line"], item.kind) == (
+        "tokenizer_dir",
+        117,
+        "tokenizer-dir",
+    )
+    [text] = file_texts(path, "TRITON003")
+    assert "fails to load a tokenizer" in text
     # add_special_tokens has a default in model.py: a warning, not an error
-    [warn] = facts["triton.placeholders_in_parameters"].value
-    assert warn["name"] == "add_special_tokens"
+    [warn] = file_problems(path, "TRITON004")
+    assert warn.fields["name"] == "add_special_tokens"
+    assert file_texts(path, "TRITON004")[0].startswith(
+        "unfilled template placeholder ${add_special_tokens} in 'add_special_tokens' at "
+    )
 
 
 def test_real_tab_indented_template_locations(tmp_path: Path) -> None:
@@ -439,7 +487,7 @@ def test_real_bls_template_with_commas_between_fields(tmp_path: Path) -> None:
     assert names[-2:] == ["num_draft_tokens", "use_draft_logits"]
     [group] = facts["triton.instance_groups"].value
     assert (group["kind"], group["count"]) == ("KIND_CPU", 1)
-    unfilled = {p["name"] for p in facts["triton.placeholders_in_parameters"].value}
+    unfilled = {p.fields["name"] for p in file_problems(path, "TRITON004")}
     assert unfilled == {
         "accumulate_tokens",
         "tensorrt_llm_model_name",
@@ -468,3 +516,71 @@ def test_real_template_in_the_example_repository_exits_0_then_1(tmp_path: Path) 
     assert [(r["rule"], r["location"]["path"], r["location"]["line"]) for r in errors] == [
         ("TRITON003", "tensorrt_llm/config.pbtxt", 144)
     ]
+
+
+# -- the whole config as a fact, ignore directives ------------------------------------------
+
+
+def test_the_config_fact_rebuilds_the_same_message(tmp_path: Path) -> None:
+    path = tmp_path / "config.pbtxt"
+    path.write_text(_fill("trtllm_main_tensorrt_llm.pbtxt"), encoding="utf-8")
+    pc = parse(path)
+    value = extract(path)["triton.config"].value
+    assert from_plain(value) == pc.message
+    assert isinstance(value["max_batch_size"], int)
+    assert value["input"][0]["data_type"] == "TYPE_INT32"  # enums by name
+    assert value["parameters"]["gpt_model_type"] == {"string_value": "inflight_fused_batching"}
+    # one message per fact value, however many checks read it
+    assert message_of(value) is message_of(value)
+    for model in ("preprocess", "infer", "ensemble"):
+        config = BASE / model / "config.pbtxt"
+        assert from_plain(extract(config)["triton.config"].value) == parse(config).message
+
+
+def test_presence_and_unnamed_enum_numbers_survive(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """\
+        name: "m"
+        backend: "python"
+        input [ { name: "x" data_type: 99 dims: [ 1 ] reshape: { shape: [ ] } } ]
+        dynamic_batching { }
+        response_cache { }
+        """,
+    )
+    value = extract(path)["triton.config"].value
+    assert value["input"][0]["data_type"] == 99
+    message = from_plain(value)
+    assert message.input[0].HasField("reshape") and message.HasField("response_cache")
+    assert message.WhichOneof("scheduling_choice") == "dynamic_batching"
+    assert file_results(path, "TRITON001")[0].status is Status.PASS
+
+
+def test_locations_fact(tmp_path: Path) -> None:
+    locations = extract(TEMPLATE)["triton.locations"].value  # also for a file that does not parse
+    assert locations["max_batch_size"] == [6, 1]
+    assert locations["parameters[gpt_model_path].value.string_value"] == [78, 5]
+
+
+def test_ignore_directives(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """\
+        name: "m"  # preflight: ignore[TRITON004, TLLM106] defaults are fine here
+        # preflight: ignore[TRITON002]
+        backend: "python"
+        """,
+    )
+    assert extract(path)["triton.ignore_directives"].value == [
+        {
+            "rules": ["TRITON004", "TLLM106"],
+            "reason": "defaults are fine here",
+            "path": str(path),
+            "line": 1,
+        },
+        {"rules": ["TRITON002"], "reason": "", "path": str(path), "line": 2},
+    ]
+    # also in a file that does not parse, or is not UTF-8
+    path.write_bytes(b"\xff # preflight: ignore[TRITON001] generated\nmax_batch_size: x\n")
+    [directive] = extract(path)["triton.ignore_directives"].value
+    assert directive["rules"] == ["TRITON001"] and directive["reason"] == "generated"

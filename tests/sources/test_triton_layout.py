@@ -1,4 +1,5 @@
-"""Model-folder and repository facts: versions, model files, IO, batching, ensembles."""
+"""Model-folder and repository facts (versions, model files, hidden folders) and the Triton
+rules over them: layout, IO, batching, ensembles. Texts and locations are the findings'."""
 
 from __future__ import annotations
 
@@ -10,10 +11,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from triton_findings import failures, model_problems, repo_facts, results, texts
 
-from preflight.model import Facts
-from preflight.sources.triton_config import parse
-from preflight.sources.triton_layout import extract_model, extract_repo, model_dirs
+from preflight.checks.triton_layout import loaded_versions
+from preflight.model import Status
+from preflight.sources.triton_layout import (
+    VersionFolder,
+    extract_model,
+    extract_repository,
+    model_dirs,
+    version_folders,
+    versions,
+)
 
 BASE = Path(__file__).resolve().parents[1] / "data" / "pbtxt" / "base_repo"
 REAL = Path(__file__).resolve().parents[1] / "data" / "pbtxt" / "real"
@@ -24,14 +33,6 @@ def repo(tmp_path: Path) -> Path:
     dest = tmp_path / "repo"
     shutil.copytree(BASE, dest)
     return dest
-
-
-def model(repo: Path, name: str) -> Facts:
-    return extract_model(repo / name, parse(repo / name / "config.pbtxt"))
-
-
-def texts(facts: Facts, key: str) -> list[str]:
-    return [item["text"] for item in facts[key].value]
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -52,40 +53,24 @@ def write_model(repo: Path, name: str, config: str, files: dict[str, Any] | None
             target.write_text(content, encoding="utf-8")
 
 
-def cross(repo: Path) -> dict[str, Facts]:
-    models = {d.name: parse(d / "config.pbtxt") for d in model_dirs(repo)}
-    return extract_repo(repo, models)
+def statuses(repo: Path, model: str, rule_id: str) -> list[str]:
+    return [r.status.value for r in results(repo, model, rule_id)]
 
 
-PROBLEM_KEYS = [
-    "triton.layout.bad_version_dirs",
-    "triton.layout.misread_version_dirs",
-    "triton.layout.missing_config",
-    "triton.layout.missing_versions",
-    "triton.layout.no_versions",
-    "triton.layout.name_mismatch",
-    "triton.layout.platform_backend",
-    "triton.layout.missing_model_file",
-    "triton.io.invalid",
-    "triton.io.duplicate_names",
-    "triton.layout.batching",
-    "triton.layout.instance_groups",
-    "triton.ensemble.config",
-]
+# Rules of one model folder: version folders, config, IO, batching, instance groups.
+MODEL_RULES = [f"TRITON{n:03d}" for n in range(5, 18)]
+ENSEMBLE_RULES = ["TRITON018", "TRITON019", "TRITON020", "TRITON021", "TRITON022"]
 
 
 def test_the_base_repository_is_clean(repo: Path) -> None:
     for name in ("preprocess", "infer", "ensemble"):
-        facts = model(repo, name)
-        for key in PROBLEM_KEYS:
-            assert facts[key].value == [], (name, key, facts[key].value)
-    assert model(repo, "ensemble")["triton.ensemble.dataflow"].value == []
-    assert "triton.ensemble.dataflow" not in model(repo, "infer")
-    out = cross(repo)
-    assert out[""]["repo.hidden_dirs"].value == []
-    for key in ("missing_models", "step_io", "batch_size", "cycles"):
-        assert out["ensemble"][f"triton.ensemble.{key}"].value == []
-    assert out["infer"] == {}
+        for rule_id in MODEL_RULES:
+            assert statuses(repo, name, rule_id) == ["pass"], (name, rule_id)
+    for rule_id in ENSEMBLE_RULES:
+        assert statuses(repo, "ensemble", rule_id) == ["pass"], rule_id
+        assert statuses(repo, "infer", rule_id) == [], rule_id  # not an ensemble
+    assert statuses(repo, "", "TRITON023") == ["pass"]
+    assert not [k for k in repo_facts(repo)["infer"] if k.startswith("ensemble.")]
 
 
 # -- versions ---------------------------------------------------------------------------
@@ -94,32 +79,32 @@ def test_the_base_repository_is_clean(repo: Path) -> None:
 def test_version_folders(repo: Path) -> None:
     for d in ("01", "latest", "2_old", "-1", "warmup", "configs"):
         (repo / "infer" / d).mkdir()
-    facts = model(repo, "infer")
-    bad = texts(facts, "triton.layout.bad_version_dirs")
-    assert bad == [
+    assert texts(repo, "infer", "TRITON007") == [
         "ignore version directory '01' which contains leading zeros in its directory name",
         "ignore version directory 'latest' which fails to convert to integral number",
     ]
-    assert facts["triton.layout.bad_version_dirs"].value[0]["path"] == str(repo / "infer" / "01")
-    misread = facts["triton.layout.misread_version_dirs"].value
-    assert [m["dir"] for m in misread] == ["-1", "2_old"]
-    assert "is read as version 2" in misread[1]["text"]
-    assert facts["triton.layout.versions"].value == [-1, 1, 2]
+    [first, _] = failures(repo, "infer", "TRITON007")
+    assert first.location is not None and first.location.path == str(repo / "infer" / "01")
+    assert first.location.line is None
+    misread = texts(repo, "infer", "TRITON008")
+    assert [t.split("'")[1] for t in misread] == ["-1", "2_old"]
+    assert "is read as version 2" in misread[1]
+    assert list(versions(repo / "infer")) == [-1, 1, 2]
     # the default policy loads the newest version: 2, read from '2_old', which has no model.py
-    assert facts["triton.layout.loaded_versions"].value == [2]
-    assert texts(facts, "triton.layout.missing_model_file") == [
+    assert loaded_versions(repo_facts(repo)["infer"]) == [2]
+    assert texts(repo, "infer", "TRITON012") == [
         "unable to find 'infer/2/model.py' for model 'infer' (version 2)"
     ]
 
 
 def test_no_version_folder(repo: Path) -> None:
     shutil.rmtree(repo / "ensemble" / "1")
-    facts = model(repo, "ensemble")
-    [item] = facts["triton.layout.no_versions"].value
-    assert item["text"] == (
+    assert texts(repo, "ensemble", "TRITON009") == [
         "at least one version must be available under the version policy of model 'ensemble'"
-    )
-    assert item["path"] == str(repo / "ensemble" / "config.pbtxt")
+    ]
+    [item] = failures(repo, "ensemble", "TRITON009")
+    assert item.location is not None
+    assert item.location.path == str(repo / "ensemble" / "config.pbtxt")
 
 
 def test_specific_and_latest_policies(repo: Path) -> None:
@@ -129,19 +114,17 @@ def test_specific_and_latest_policies(repo: Path) -> None:
         "max_batch_size: 8",
         "max_batch_size: 8\nversion_policy: { specific: { versions: [ 3 ] } }",
     )
-    facts = model(repo, "infer")
-    assert texts(facts, "triton.layout.missing_versions") == [
+    assert texts(repo, "infer", "TRITON010") == [
         "version 3 is specified for model 'infer', but the version directory is not present"
     ]
-    assert facts["triton.layout.missing_versions"].value[0]["line"] == 4
-    assert len(facts["triton.layout.no_versions"].value) == 1
+    assert failures(repo, "infer", "TRITON010")[0].location.line == 4  # type: ignore[union-attr]
+    assert len(failures(repo, "infer", "TRITON009")) == 1
     edit(cfg, "specific: { versions: [ 3 ] }", "latest: { num_versions: 0 }")
-    assert len(model(repo, "infer")["triton.layout.no_versions"].value) == 1
+    assert len(failures(repo, "infer", "TRITON009")) == 1
     edit(cfg, "latest: { num_versions: 0 }", "all: { }")
     (repo / "infer" / "2").mkdir()
-    facts = model(repo, "infer")
-    assert facts["triton.layout.loaded_versions"].value == [1, 2]
-    assert [i["version"] for i in facts["triton.layout.missing_model_file"].value] == [2]
+    assert loaded_versions(repo_facts(repo)["infer"]) == [1, 2]
+    assert [p.fields["version"] for p in model_problems(repo, "infer", "TRITON012")] == [2]
 
 
 # -- config presence, name, platform ----------------------------------------------------
@@ -150,45 +133,45 @@ def test_specific_and_latest_policies(repo: Path) -> None:
 def test_missing_config_unless_autofill_can_work(repo: Path) -> None:
     (repo / "infer" / "config.pbtxt").unlink()
     # a real server guesses the Python backend from model.py (agreement: lenient_missing_config)
-    assert model(repo, "infer")["triton.layout.missing_config"].value == []
+    assert statuses(repo, "infer", "TRITON005") == ["pass"]
     (repo / "infer" / "1" / "model.py").unlink()
-    facts = model(repo, "infer")
-    [item] = facts["triton.layout.missing_config"].value
-    assert item["text"].startswith("failed to open text file for read")
+    [text] = texts(repo, "infer", "TRITON005")
+    assert text == (
+        f"failed to open text file for read {repo / 'infer' / 'config.pbtxt'}: "
+        "No such file or directory"
+    )
+    [item] = failures(repo, "infer", "TRITON005")
+    assert item.location is not None and item.location.path == str(repo / "infer")
+    assert item.location.line is None
     write_model(repo, "det", 'name: "det"\n', {"1/model.plan": "x"})
     (repo / "det" / "config.pbtxt").unlink()
-    assert model(repo, "det")["triton.layout.missing_config"].value == []
+    assert statuses(repo, "det", "TRITON005") == ["pass"]
 
 
 def test_name_mismatch_and_platform_backend(repo: Path) -> None:
     cfg = repo / "infer" / "config.pbtxt"
     edit(cfg, 'name: "infer"', 'name: "other"')
-    [item] = model(repo, "infer")["triton.layout.name_mismatch"].value
-    assert item["text"] == (
+    assert texts(repo, "infer", "TRITON006") == [
         "unexpected directory name 'infer' for model 'other', directory name must equal model name"
-    )
-    assert item["line"] == 1
+    ]
+    assert failures(repo, "infer", "TRITON006")[0].location.line == 1  # type: ignore[union-attr]
     edit(cfg, 'backend: "python"', 'platform: "onnxruntime_onnx"\nbackend: "tensorrt"')
-    assert texts(model(repo, "infer"), "triton.layout.platform_backend") == [
+    assert texts(repo, "infer", "TRITON011") == [
         "unexpected 'platform' and 'backend' pair, got:onnxruntime_onnx, tensorrt"
     ]
     edit(cfg, 'platform: "onnxruntime_onnx"\nbackend: "tensorrt"', 'platform: "made_up"')
-    assert texts(model(repo, "infer"), "triton.layout.platform_backend") == [
-        "unexpected platform type 'made_up' for infer"
-    ]
+    assert texts(repo, "infer", "TRITON011") == ["unexpected platform type 'made_up' for infer"]
     edit(cfg, 'platform: "made_up"', "")
     # with 1/model.py Triton's autofill picks the Python backend; without it nothing tells
-    assert texts(model(repo, "infer"), "triton.layout.platform_backend") == []
+    assert texts(repo, "infer", "TRITON011") == []
     (repo / "infer" / "1" / "model.py").unlink()
-    assert texts(model(repo, "infer"), "triton.layout.platform_backend") == [
-        "must specify 'platform' or 'backend' for 'infer'"
-    ]
+    assert texts(repo, "infer", "TRITON011") == ["must specify 'platform' or 'backend' for 'infer'"]
     edit(
         repo / "ensemble" / "config.pbtxt",
         'platform: "ensemble"',
         'platform: "ensemble"\nbackend: "python"',
     )
-    assert texts(model(repo, "ensemble"), "triton.layout.platform_backend") == [
+    assert texts(repo, "ensemble", "TRITON011") == [
         "Ensemble model 'ensemble' must have platform type 'ensemble' and empty backend type"
     ]
 
@@ -198,19 +181,19 @@ def test_name_mismatch_and_platform_backend(repo: Path) -> None:
 
 def test_default_model_files_per_platform(repo: Path) -> None:
     write_model(repo, "det", 'name: "det"\nplatform: "tensorrt_plan"\n', {"1/": None})
-    [item] = model(repo, "det")["triton.layout.missing_model_file"].value
-    assert item["text"] == "unable to find 'det/1/model.plan' for model instance 'det_0'"
+    assert texts(repo, "det", "TRITON012") == [
+        "unable to find 'det/1/model.plan' for model instance 'det_0'"
+    ]
     (repo / "det" / "1" / "model.plan").mkdir()
-    [item] = model(repo, "det")["triton.layout.missing_model_file"].value
-    assert item["text"] == "'det/1/model.plan' must be a file for model 'det'"
+    assert texts(repo, "det", "TRITON012") == ["'det/1/model.plan' must be a file for model 'det'"]
     write_model(repo, "tf", 'name: "tf"\nplatform: "tensorrt_plan"\n', {"1/model.plan": "x"})
-    assert model(repo, "tf")["triton.layout.missing_model_file"].value == []
+    assert statuses(repo, "tf", "TRITON012") == ["pass"]
     write_model(
         repo, "sm", 'name: "sm"\nplatform: "tensorflow_savedmodel"\n', {"1/model.savedmodel": "x"}
     )
-    assert "must be a directory" in texts(model(repo, "sm"), "triton.layout.missing_model_file")[0]
+    assert "must be a directory" in texts(repo, "sm", "TRITON012")[0]
     write_model(repo, "ox", 'name: "ox"\nbackend: "onnxruntime"\n', {"1/model.onnx/": None})
-    assert model(repo, "ox")["triton.layout.missing_model_file"].value == []
+    assert statuses(repo, "ox", "TRITON012") == ["pass"]
 
 
 def test_default_model_filename_and_cc_model_filenames(repo: Path) -> None:
@@ -224,8 +207,8 @@ def test_default_model_filename_and_cc_model_filenames(repo: Path) -> None:
         """,
         {"1/model.plan": "x"},
     )
-    [item] = model(repo, "det")["triton.layout.missing_model_file"].value
-    assert item["file"] == "det/1/det.plan" and item["line"] == 3
+    [item] = model_problems(repo, "det", "TRITON012")
+    assert item.fields["file"] == "det/1/det.plan" and item.location.line == 3  # type: ignore[union-attr]
     write_model(
         repo,
         "det",
@@ -236,16 +219,16 @@ def test_default_model_filename_and_cc_model_filenames(repo: Path) -> None:
         """,
         {"1/sm89.plan": "x"},
     )
-    [item] = model(repo, "det")["triton.layout.missing_model_file"].value
-    assert item["file"] == "det/1/sm80.plan" and item["line"] == 3
+    [item] = model_problems(repo, "det", "TRITON012")
+    assert item.fields["file"] == "det/1/sm80.plan" and item.location.line == 3  # type: ignore[union-attr]
 
 
 def test_tensorrtllm_and_ensembles_need_no_model_file(repo: Path) -> None:
     write_model(
         repo, "tensorrt_llm", 'name: "tensorrt_llm"\nbackend: "tensorrtllm"\n', {"1/": None}
     )
-    assert model(repo, "tensorrt_llm")["triton.layout.missing_model_file"].value == []
-    assert model(repo, "ensemble")["triton.layout.missing_model_file"].value == []
+    assert statuses(repo, "tensorrt_llm", "TRITON012") == ["pass"]
+    assert statuses(repo, "ensemble", "TRITON012") == ["pass"]
 
 
 # -- inputs and outputs -----------------------------------------------------------------
@@ -277,10 +260,10 @@ instance_group [ { kind: KIND_GPU } ]
 
 def test_io_rules(repo: Path) -> None:
     write_model(repo, "m", IO_MODEL, {"1/model.plan": "x"})
-    facts = model(repo, "m")
+    found = model_problems(repo, "m", "TRITON013")
     by_tensor: dict[str, list[str]] = {}
-    for item in facts["triton.io.invalid"].value:
-        by_tensor.setdefault(item["tensor"], []).append(item["text"])
+    for item, text in zip(found, texts(repo, "m", "TRITON013"), strict=True):
+        by_tensor.setdefault(item.fields["tensor"], []).append(text)
     assert "dimension must be integer >= 1" in by_tensor["a"][0]
     assert by_tensor["b"] == ["model input 'b' has different size for dims and reshape for m"]
     assert by_tensor["c"] == [
@@ -293,12 +276,11 @@ def test_io_rules(repo: Path) -> None:
     assert by_tensor["g"] == ["model input 'g' must specify 'dims' for m"]
     assert by_tensor["h"] == ["model input NHWC/NCHW require 3 dims for m"]
     assert by_tensor["i"] == ["model input 'i' has different size for dims and reshape for m"]
-    first = facts["triton.io.invalid"].value[0]
-    assert first["line"] == 5 and first["path"] == str(repo / "m" / "config.pbtxt")
+    first = failures(repo, "m", "TRITON013")[0].location
+    assert first is not None
+    assert first.line == 5 and first.path == str(repo / "m" / "config.pbtxt")
     # 'a' is both an input and an output: separate namespaces, not a finding
-    assert texts(facts, "triton.io.duplicate_names") == [
-        "output 'o' of model 'm' is declared twice",
-    ]
+    assert texts(repo, "m", "TRITON014") == ["output 'o' of model 'm' is declared twice"]
 
 
 def test_real_preprocessing_template_reads_and_writes_request_output_len(repo: Path) -> None:
@@ -311,10 +293,9 @@ def test_real_preprocessing_template_reads_and_writes_request_output_len(repo: P
         preprocessing_instance_count="1",
     )
     write_model(repo, "preprocessing", filled, {"1/model.py": "x"})
-    facts = model(repo, "preprocessing")
-    for key in PROBLEM_KEYS:
-        assert facts[key].value == [], key
-    assert facts["triton.io.duplicate_names"].value == []
+    for rule_id in MODEL_RULES:
+        assert statuses(repo, "preprocessing", rule_id) == ["pass"], rule_id
+    assert texts(repo, "preprocessing", "TRITON014") == []
 
 
 def test_valid_reshape_with_matching_wildcard_segments(repo: Path) -> None:
@@ -332,7 +313,7 @@ def test_valid_reshape_with_matching_wildcard_segments(repo: Path) -> None:
         """,
         {"1/model.py": "x"},
     )
-    assert model(repo, "m")["triton.io.invalid"].value == []
+    assert statuses(repo, "m", "TRITON013") == ["pass"]
 
 
 # -- batching and instance groups -------------------------------------------------------
@@ -355,7 +336,7 @@ def test_batching_rules(repo: Path) -> None:
         """,
         {"1/model.py": "x"},
     )
-    got = texts(model(repo, "m"), "triton.layout.batching")
+    got = texts(repo, "m", "TRITON015")
     assert got[0] == "'max_batch_size' must be non-negative value for m"
     assert "dynamic batching preferred size must be positive for m" in got
     assert any(
@@ -378,14 +359,13 @@ def test_response_cache_on_a_decoupled_model(repo: Path) -> None:
         }
         """
     write_model(repo, "m", config, {"1/model.py": "x"})
-    [item] = model(repo, "m")["triton.layout.batching"].value
-    assert item["text"] == (
+    assert texts(repo, "m", "TRITON015") == [
         "Response Cache does not currently support model m with 'decoupled' transaction "
         "policy. Please disable the response cache."
-    )
-    assert item["line"] == 6
+    ]
+    assert failures(repo, "m", "TRITON015")[0].location.line == 6  # type: ignore[union-attr]
     write_model(repo, "m", config.replace("decoupled: true", "decoupled: false"))
-    assert model(repo, "m")["triton.layout.batching"].value == []
+    assert statuses(repo, "m", "TRITON015") == ["pass"]
 
 
 def test_instance_group_rules(repo: Path) -> None:
@@ -403,7 +383,7 @@ def test_instance_group_rules(repo: Path) -> None:
         """,
         {"1/model.plan": "x"},
     )
-    got = texts(model(repo, "det"), "triton.layout.instance_groups")
+    got = texts(repo, "det", "TRITON016")
     assert got == [
         "unable to load model 'det', TensorRT backend supports only GPU device",
         "instance group g of model det has kind KIND_MODEL but specifies one or more GPUs",
@@ -413,7 +393,7 @@ def test_instance_group_rules(repo: Path) -> None:
     ]
     # profiles are a TensorRT feature; a KIND_CPU python model is fine
     edit(repo / "infer" / "config.pbtxt", "kind: KIND_CPU", 'kind: KIND_CPU, profile: [ "0" ]')
-    assert texts(model(repo, "infer"), "triton.layout.instance_groups") == [
+    assert texts(repo, "infer", "TRITON016") == [
         "instance group infer_0 of model infer specifies profile field which is only supported "
         "for TensorRT models"
     ]
@@ -425,7 +405,7 @@ def test_instance_group_rules(repo: Path) -> None:
 def test_ensemble_config_rules(repo: Path) -> None:
     cfg = repo / "ensemble" / "config.pbtxt"
     edit(cfg, "max_batch_size: 8", "max_batch_size: 8\ninstance_group [ { kind: KIND_CPU } ]")
-    assert texts(model(repo, "ensemble"), "triton.ensemble.config") == [
+    assert texts(repo, "ensemble", "TRITON017") == [
         "instance group should not be specified for ensemble 'ensemble'"
     ]
     # (preprocess has no dynamic_batching: the two share a oneof)
@@ -434,7 +414,7 @@ def test_ensemble_config_rules(repo: Path) -> None:
         "max_batch_size: 8",
         "max_batch_size: 8\nensemble_scheduling { }",
     )
-    assert texts(model(repo, "preprocess"), "triton.ensemble.config") == [
+    assert texts(repo, "preprocess", "TRITON017") == [
         "ensemble scheduling cannot be set for model 'preprocess' whose platform is not ensemble"
     ]
 
@@ -446,7 +426,7 @@ def test_ensemble_dataflow(repo: Path) -> None:
         'output_map { key: "IDS" value: "ids" }',
         'output_map { key: "IDS" value: "token_ids" }',
     )
-    got = texts(model(repo, "ensemble"), "triton.ensemble.dataflow")
+    got = texts(repo, "ensemble", "TRITON018")
     assert got == [
         "ensemble tensor 'ids' read by step 1 ('infer') of ensemble 'ensemble' is neither an "
         "ensemble input nor written by any step",
@@ -455,7 +435,7 @@ def test_ensemble_dataflow(repo: Path) -> None:
     edit(
         cfg, 'input_map { key: "TEXT" value: "TEXT" }', 'input_map { key: "TEXT" value: "PROMPT" }'
     )
-    got = texts(model(repo, "ensemble"), "triton.ensemble.dataflow")
+    got = texts(repo, "ensemble", "TRITON018")
     assert "ensemble input 'TEXT' for ensemble ensemble' is not used" in got
 
 
@@ -466,27 +446,25 @@ def test_ensemble_missing_step_model_and_version(repo: Path) -> None:
         'model_version: -1\n      input_map { key: "TEXT"',
         'model_version: 4\n      input_map { key: "TEXT"',
     )
-    out = cross(repo)["ensemble"]
-    missing = out["triton.ensemble.missing_models"].value
-    assert [m["text"] for m in missing] == [
+    assert texts(repo, "ensemble", "TRITON019") == [
         "ensemble 'ensemble' depends on 'preprocess' whose required version 4 is not loaded.",
         "ensemble ensemble contains models that are not available or ambiguous: infer_xl",
     ]
-    assert missing[1]["line"] == 26 and missing[1]["path"] == str(
-        repo / "ensemble" / "config.pbtxt"
-    )
+    where = failures(repo, "ensemble", "TRITON019")[1].location
+    assert where is not None
+    assert where.line == 26 and where.path == str(repo / "ensemble" / "config.pbtxt")
 
 
 def test_ensemble_internal_tensor_dtype_between_steps(repo: Path) -> None:
     # a real server refuses it (tests/agreement variant bad_ens_dtype_mismatch): step infer
     # reads 'ids' as FP32 while step preprocess writes it as INT32
     edit(repo / "infer" / "config.pbtxt", "TYPE_INT32", "TYPE_FP32")
-    [item] = cross(repo)["ensemble"]["triton.ensemble.step_io"].value
-    assert item["text"] == (
+    assert texts(repo, "ensemble", "TRITON020") == [
         "in ensemble ensemble, ensemble tensor ids: inconsistent data type: TYPE_INT32 is "
         "inferred from model preprocess while TYPE_FP32 is inferred from model infer"
-    )
-    assert item["line"] == 26 and item["model"] == "infer"
+    ]
+    [item] = model_problems(repo, "ensemble", "TRITON020")
+    assert item.location.line == 26 and item.fields["step_model"] == "infer"  # type: ignore[union-attr]
 
 
 def test_platform_beside_a_set_backend(repo: Path) -> None:
@@ -494,10 +472,8 @@ def test_platform_beside_a_set_backend(repo: Path) -> None:
     # (tests/agreement variant lenient_platform_with_python_backend): model.py, CPU instances
     cfg = repo / "infer" / "config.pbtxt"
     edit(cfg, 'backend: "python"', 'platform: "tensorrt_plan"\nbackend: "python"')
-    facts = model(repo, "infer")
-    assert facts["triton.layout.missing_model_file"].value == []
-    assert facts["triton.layout.instance_groups"].value == []
-    assert facts["triton.layout.platform_backend"].value == []
+    for rule_id in ("TRITON012", "TRITON016", "TRITON011"):
+        assert statuses(repo, "infer", rule_id) == ["pass"], rule_id
     # backend "tensorrt" without a platform may name optimization profiles
     write_model(
         repo,
@@ -509,7 +485,7 @@ def test_platform_beside_a_set_backend(repo: Path) -> None:
         """,
         {"1/model.plan": "x"},
     )
-    assert model(repo, "det")["triton.layout.instance_groups"].value == []
+    assert statuses(repo, "det", "TRITON016") == ["pass"]
 
 
 def test_ensemble_step_io_and_batch_size(repo: Path) -> None:
@@ -521,15 +497,15 @@ def test_ensemble_step_io_and_batch_size(repo: Path) -> None:
     )
     edit(cfg, "max_batch_size: 8", "max_batch_size: 32")
     edit(repo / "preprocess" / "config.pbtxt", "TYPE_STRING", "TYPE_UINT8")
-    out = cross(repo)["ensemble"]
-    assert [i["text"] for i in out["triton.ensemble.step_io"].value] == [
+    assert texts(repo, "ensemble", "TRITON020") == [
         "in ensemble ensemble, ensemble tensor TEXT: inconsistent data type: TYPE_STRING is "
         "inferred from model ensemble while TYPE_UINT8 is inferred from model preprocess",
         "in ensemble ensemble, ensemble tensor LOGITS is mapped from non-existing output SCORES "
         "in model infer",
     ]
-    assert [i["model"] for i in out["triton.ensemble.batch_size"].value] == ["preprocess", "infer"]
-    assert out["triton.ensemble.batch_size"].value[0]["text"] == (
+    batch = model_problems(repo, "ensemble", "TRITON022")
+    assert [i.fields["step_model"] for i in batch] == ["preprocess", "infer"]
+    assert texts(repo, "ensemble", "TRITON022")[0] == (
         "ensemble ensemble allows maximum batch size 32, but it contains model preprocess which "
         "only allows maximum batch size to be 8"
     )
@@ -542,8 +518,7 @@ def test_optional_inputs_need_no_mapping(repo: Path) -> None:
         'input [\n  { name: "BIAS" data_type: TYPE_FP32 dims: [ -1 ] optional: true },\n'
         '  { name: "TEMP" data_type: TYPE_FP32 dims: [ 1 ] },\n',
     )
-    out = cross(repo)["ensemble"]
-    assert [i["text"] for i in out["triton.ensemble.step_io"].value] == [
+    assert texts(repo, "ensemble", "TRITON020") == [
         "in ensemble ensemble, input TEMP in model infer is not mapped to any ensemble tensors"
     ]
 
@@ -568,43 +543,154 @@ ensemble_scheduling {{
 def test_ensemble_cycles(repo: Path) -> None:
     for name, step in (("a", "b"), ("b", "c"), ("c", "a"), ("d", "a"), ("self", "self")):
         write_model(repo, name, ENSEMBLE.format(name=name, step=step), {"1/": None})
-    out = cross(repo)
-    assert texts(out["a"], "triton.ensemble.cycles") == [
+    assert texts(repo, "a", "TRITON021") == [
         "circular dependency between ensembles: a -> b -> c -> a"
     ]
-    assert texts(out["b"], "triton.ensemble.cycles") == texts(out["a"], "triton.ensemble.cycles")
-    assert out["d"]["triton.ensemble.cycles"].value == []  # depends on a cycle, is not in one
-    assert texts(out["self"], "triton.ensemble.cycles") == [
+    assert texts(repo, "b", "TRITON021") == texts(repo, "a", "TRITON021")
+    assert statuses(repo, "d", "TRITON021") == ["pass"]  # depends on a cycle, is not in one
+    assert texts(repo, "self", "TRITON021") == [
         "circular dependency between ensembles: self -> self"
     ]
-    assert out["ensemble"]["triton.ensemble.cycles"].value == []
+    assert statuses(repo, "ensemble", "TRITON021") == ["pass"]
+    assert repo_facts(repo)["b"]["ensemble.cycle"].value == ["a", "b", "c", "a"]
 
 
 def test_hidden_folders(repo: Path) -> None:
     (repo / ".ipynb_checkpoints").mkdir()
     (repo / "__pycache__").mkdir()
     (repo / ".gitignore").write_text("x\n")
-    items = cross(repo)[""]["repo.hidden_dirs"].value
-    assert [i["dir"] for i in items] == [".ipynb_checkpoints", "__pycache__"]
-    assert "Poll failed for model directory '.ipynb_checkpoints'" in items[0]["text"]
+    items = extract_repository(repo)["repo.hidden_dirs"].value
+    assert [i["name"] for i in items] == [".ipynb_checkpoints", "__pycache__"]
+    assert items[0]["path"] == str(repo / ".ipynb_checkpoints")
+    found = texts(repo, "", "TRITON023")
+    assert "Poll failed for model directory '.ipynb_checkpoints'" in found[0]
+    assert found[0].startswith("'.ipynb_checkpoints' is a folder of the repository")
+    where = failures(repo, "", "TRITON023")[0].location
+    assert where is not None and where.path == str(repo / ".ipynb_checkpoints")
     assert [d.name for d in model_dirs(repo)] == ["ensemble", "infer", "preprocess"]
+    assert extract_repository(repo)["repo.models"].value == ["ensemble", "infer", "preprocess"]
 
 
 def test_broken_config_gives_only_folder_facts(repo: Path) -> None:
     edit(repo / "infer" / "config.pbtxt", "max_batch_size: 8", "max_batch_size: ${x}")
     (repo / "infer" / "01").mkdir()
-    facts = model(repo, "infer")
-    assert len(facts["triton.layout.bad_version_dirs"].value) == 1
-    assert "triton.io.invalid" not in facts and "triton.layout.no_versions" not in facts
-    out = cross(repo)
+    assert len(failures(repo, "infer", "TRITON007")) == 1
+    assert "triton.config" not in repo_facts(repo)["infer"]
+    for rule_id in ("TRITON013", "TRITON009"):
+        [skipped] = results(repo, "infer", rule_id)
+        assert skipped.status is Status.SKIP
+        assert skipped.message == "infer: not checked: config.pbtxt does not parse (see TRITON001)"
     # the ensemble still sees that infer exists; its IO cannot be compared
-    assert out["ensemble"]["triton.ensemble.missing_models"].value == []
+    assert statuses(repo, "ensemble", "TRITON019") == ["pass"]
+    assert statuses(repo, "ensemble", "TRITON020") == ["pass"]
 
 
 def test_layout_never_runs_model_code(repo: Path) -> None:
     before = set(sys.modules)
     for name in ("preprocess", "infer", "ensemble"):
-        model(repo, name)
-    cross(repo)
+        extract_model(repo / name, {})
+    repo_facts(repo)
+    for rule_id in (*MODEL_RULES, *ENSEMBLE_RULES):
+        results(repo, "ensemble", rule_id)
     assert not list(repo.rglob("EXECUTED"))
     assert not [m for m in set(sys.modules) - before if m == "model" or m.endswith(".model")]
+
+
+# -- the folder source itself -----------------------------------------------------------
+
+
+def test_version_folders_read_names_as_triton_does(tmp_path: Path) -> None:
+    for d in ("1", "10", "01", "0", "2_old", "-1", "+3", "latest", "warmup", "configs", "٣"):
+        (tmp_path / d).mkdir()
+    (tmp_path / "7").write_text("a file, not a folder")
+    got = {f.name: (f.number, f.reading) for f in version_folders(tmp_path)}
+    assert got == {
+        "0": (0, "plain"),
+        "1": (1, "plain"),
+        "10": (10, "plain"),
+        "01": (None, "leading-zeros"),
+        "2_old": (2, "misread"),
+        "-1": (-1, "misread"),
+        "+3": (3, "misread"),
+        "latest": (None, "not-integral"),
+        "٣": (None, "not-integral"),  # std::stoll reads ASCII digits only
+    }
+    assert all(isinstance(f, VersionFolder) for f in version_folders(tmp_path))
+    assert versions(tmp_path) == {n: tmp_path / str(n) for n in (-1, 0, 1, 2, 3, 10)}
+    assert version_folders(tmp_path / "nope") == []
+
+
+def test_model_file_kinds_per_version(repo: Path) -> None:
+    write_model(
+        repo,
+        "det",
+        """\
+        name: "det"
+        platform: "tensorrt_plan"
+        cc_model_filenames [ { key: "8.9" value: "sm89.plan" } ]
+        """,
+        {"1/model.plan": "x", "2/sm89.plan/": None},
+    )
+    facts = extract_model(repo / "det", repo_facts(repo)["det"])
+    kinds = {(f["version"], f["name"]): f["kind"] for f in facts["layout.model_files"].value}
+    assert kinds == {
+        (1, "sm89.plan"): "missing",
+        (2, "sm89.plan"): "dir",
+        (1, "model.plan"): "file",
+        (2, "model.plan"): "missing",
+    }
+    assert facts["layout.config_file"].value == "file"
+    assert facts["layout.folder_name"].value == "det"
+    located = facts["layout.model_files"].location
+    assert located is not None and (located.path, located.line) == (
+        str(repo / "det" / "config.pbtxt"),
+        1,
+    )
+
+
+def test_model_file_names_leading_out_of_the_model_folder_are_not_looked_at(
+    repo: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "elsewhere.plan"
+    outside.write_text("x")
+    write_model(
+        repo,
+        "det",
+        f"""\
+        name: "det"
+        platform: "tensorrt_plan"
+        default_model_filename: "{outside}"
+        """,
+        {"1/": None},
+    )
+    facts = repo_facts(repo)["det"]
+    [entry] = [f for f in facts["layout.model_files"].value if f["name"] == str(outside)]
+    assert entry["kind"] == "outside"
+    assert texts(repo, "det", "TRITON012") == [
+        f"the model file '{outside}' leads out of the model folder (from 'det/1/'); "
+        "preflight does not look outside it"
+    ]
+    edit(repo / "det" / "config.pbtxt", str(outside), "../../elsewhere.plan")
+    [problem] = model_problems(repo, "det", "TRITON012")
+    assert problem.kind == "outside" and problem.location.line == 3  # type: ignore[union-attr]
+
+
+def test_missing_config_folder_facts(repo: Path) -> None:
+    (repo / "infer" / "config.pbtxt").unlink()
+    facts = repo_facts(repo)["infer"]
+    assert facts["layout.config_file"].value == "missing"
+    assert facts["layout.autofill_files"].value == ["model.py"]
+    assert not [k for k in facts if k.startswith("triton.")]
+    # the default version policy still applies: version 1 loads
+    assert statuses(repo, "infer", "TRITON009") == ["pass"]
+    [skipped] = results(repo, "infer", "TRITON012")
+    assert skipped.status is Status.SKIP
+
+
+def test_ensemble_derivation_facts(repo: Path) -> None:
+    facts = repo_facts(repo)
+    models = facts["ensemble"]["ensemble.models"].value
+    assert sorted(models) == ["infer", "preprocess"]
+    assert models["infer"]["config"] is facts["infer"]["triton.config"].value
+    assert models["infer"]["folders"] == ["1"]
+    assert facts["ensemble"]["ensemble.cycle"].value == []

@@ -14,8 +14,9 @@ from typing import IO, Any
 import pytest
 from rule_cases import plan_writer
 
+from preflight.data.trt_tags import load_tag_table, tag_release
 from preflight.sources import trt_engine
-from preflight.sources.trt_engine import extract, load_tag_table, read_header, tag_release
+from preflight.sources.trt_engine import extract, read_header
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "engines"  # sources in SOURCES.md there

@@ -31,6 +31,7 @@ MODULES: tuple[str, ...] = (
     "trtllm_engines",
     "tensorrt",
     "backend",
+    "server",
 )
 
 
@@ -50,6 +51,7 @@ class Check:
     kinds: tuple[str, ...] = ()  # the Problem kinds it returns; each may have a template
     params: dict[str, Any] = field(default_factory=dict)  # parameter -> default
     doc: str = ""
+    at: str = ""  # the fact a pass is located at (default: the first of `requires`)
 
 
 _REGISTRY: dict[str, Check] = {}
@@ -61,6 +63,7 @@ def check(
     requires: tuple[str, ...] = (),
     kinds: tuple[str, ...] = (),
     params: Mapping[str, Any] | None = None,
+    at: str = "",
 ) -> Callable[[CheckFunction], CheckFunction]:
     """Register ``function`` as the check ``name`` (``topic.kebab-name``)."""
 
@@ -68,7 +71,7 @@ def check(
         if name in _REGISTRY:
             raise ValueError(f"check {name!r} is registered twice")
         doc = (function.__doc__ or "").strip().split("\n\n")[0]
-        _REGISTRY[name] = Check(name, function, requires, kinds, dict(params or {}), doc)
+        _REGISTRY[name] = Check(name, function, requires, kinds, dict(params or {}), doc, at)
         return function
 
     return register

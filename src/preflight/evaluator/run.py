@@ -227,9 +227,10 @@ def _named_check(rule: Rule, out: _Render, options: dict[str, Any]) -> list[Resu
         problems = found.function(facts, params)
     except MissingFact as exc:
         return out.missing(exc.key)
-    first = facts.get(found.requires[0]) if found.requires else None
     if not problems:
-        return out.passed(first.location if first is not None else None)
+        keys = [found.at] if found.at else []
+        where = next((facts[k] for k in [*keys, *found.requires] if k in facts), None)
+        return out.passed(where.location if where is not None else None)
     return [_problem_result(rule, out, problem) for problem in problems]
 
 

@@ -20,14 +20,11 @@ suppresses nothing and says so in a note.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
-from pathlib import Path
 
-from ..model import Result, Status
-
-_DIRECTIVE = re.compile(r"#\s*preflight:\s*ignore\[([^\]]*)\]\s*(.*)$")
+from ..facts import value_of
+from ..model import Facts, Result, Status
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,24 +44,18 @@ class Suppression:
         return not self.paths or any(fnmatchcase(path, glob) for glob in self.paths)
 
 
-def from_pbtxt(repo: Path, model: str) -> tuple[list[Suppression], list[str]]:
-    """The directives in ``REPO/model/config.pbtxt``, and notes on directives without a reason."""
-    path = repo / model / "config.pbtxt"
-    if not path.is_file():
-        return [], []
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return [], []
+def from_facts(model: str, facts: Facts) -> tuple[list[Suppression], list[str]]:
+    """A model's ``# preflight: ignore[...]`` directives (``triton.ignore_directives``, read by
+    the config.pbtxt source), and notes on directives without rules or a reason."""
     found: list[Suppression] = []
     notes: list[str] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        match = _DIRECTIVE.search(line)
-        if match is None:
+    directives = value_of(facts, "triton.ignore_directives")
+    for item in directives if isinstance(directives, list) else []:
+        if not isinstance(item, dict):
             continue
-        rules = frozenset(r.strip() for r in match.group(1).split(",") if r.strip())
-        reason = match.group(2).strip()
-        where = f"{model}/config.pbtxt:{number}"
+        rules = frozenset(str(r) for r in item.get("rules") or [] if str(r).strip())
+        reason = str(item.get("reason") or "").strip()
+        where = f"{model}/config.pbtxt:{item.get('line')}"
         if not reason or not rules:
             notes.append(
                 f"{where}: preflight: ignore[...] needs rule ids and a reason; not applied"

@@ -22,11 +22,11 @@ characters so a log line cannot drive the terminal. ANSI colour only with ``colo
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TextIO
 
 from preflight.model import Result, RunResult, Severity, Status, Target
-from preflight.reporters import group_of, sort_key, summary
+from preflight.reporters import for_display, group_of, sort_key, summary
 
 _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"
@@ -62,8 +62,18 @@ class _Painter:
         return f"{style}{text}{_RESET}"
 
 
-def render(result: RunResult, out: TextIO, *, color: bool = False, verbose: bool = False) -> None:
-    """Write the text report; ``verbose`` lists passing checks one by one."""
+def render(
+    result: RunResult,
+    out: TextIO,
+    *,
+    color: bool = False,
+    verbose: bool = False,
+    rules: Mapping[str, Mapping[str, str]] | None = None,
+) -> None:
+    """Write the text report; ``verbose`` lists passing checks one by one. ``rules`` is
+    accepted for a uniform signature and ignored."""
+    del rules
+    result = for_display(result)
     paint = _Painter(color)
     lines: list[str] = [
         paint(f"preflight {result.preflight_version}", _BOLD) + f": {_clean(result.repo)}",

@@ -12,10 +12,11 @@ The module is named ``json_report`` so that it never shadows the standard ``json
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any, TextIO
 
 from preflight.model import Location, Result, RunResult, Target
-from preflight.reporters import summary
+from preflight.reporters import for_display, summary
 
 
 def target_dict(target: Target) -> dict[str, Any]:
@@ -60,6 +61,7 @@ def result_dict(res: Result) -> dict[str, Any]:
 
 def to_dict(result: RunResult) -> dict[str, Any]:
     """The whole report as plain JSON data, in contract key order."""
+    result = for_display(result)
     data: dict[str, Any] = {
         "preflight_version": result.preflight_version,
         "repo": result.repo,
@@ -72,9 +74,17 @@ def to_dict(result: RunResult) -> dict[str, Any]:
     return data
 
 
-def render(result: RunResult, out: TextIO, *, color: bool = False) -> None:
-    """Write the JSON report. ``color`` is accepted for a uniform signature and ignored."""
-    del color
+def render(
+    result: RunResult,
+    out: TextIO,
+    *,
+    color: bool = False,
+    verbose: bool = False,
+    rules: Mapping[str, Mapping[str, str]] | None = None,
+) -> None:
+    """Write the JSON report. The options are accepted for a uniform signature and ignored:
+    the report always lists every result."""
+    del color, verbose, rules
     # ASCII-only output: valid JSON whatever encoding the output stream has.
     out.write(json.dumps(to_dict(result), indent=2))
     out.write("\n")

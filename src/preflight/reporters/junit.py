@@ -22,18 +22,27 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
+from collections.abc import Mapping
 from typing import TextIO
 
 from preflight.model import Result, RunResult, Status
-from preflight.reporters import group_of, subject_path
+from preflight.reporters import for_display, group_of, subject_path
 
 # Everything outside XML 1.0's Char production.
 _NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def render(result: RunResult, out: TextIO, *, color: bool = False) -> None:
-    """Write the JUnit XML report. ``color`` is accepted for a uniform signature and ignored."""
-    del color
+def render(
+    result: RunResult,
+    out: TextIO,
+    *,
+    color: bool = False,
+    verbose: bool = False,
+    rules: Mapping[str, Mapping[str, str]] | None = None,
+) -> None:
+    """Write the JUnit XML report. The options are accepted for a uniform signature and
+    ignored: every result is a test case."""
+    del color, verbose, rules
     root = to_element(result)
     ET.indent(root, space="  ")
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
@@ -43,6 +52,7 @@ def render(result: RunResult, out: TextIO, *, color: bool = False) -> None:
 
 def to_element(result: RunResult) -> ET.Element:
     """The report as an element tree rooted at ``<testsuites>``."""
+    result = for_display(result)
     repo = _xml(result.repo) or "repository"
     suites: dict[str, list[Result]] = {}
     for res in result.results:

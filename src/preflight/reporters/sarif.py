@@ -15,11 +15,11 @@ One run, tool ``preflight``. Decisions:
   need ``startLine >= 1``). A failure without a location points at its subject: a model's
   ``config.pbtxt`` for a model, the subject's own path otherwise; a repository-wide failure
   without a location has none.
-- Paths in a RunResult are relative to the model repository; code scanning wants them relative
-  to the checkout. ``srcroot`` is the model repository's path inside the checkout: by default
-  the run's ``repo`` when that is a relative path without ``..`` (``preflight check
-  models/`` run from the checkout root gives ``models/<path>``), else nothing. Pass
-  ``srcroot=""`` to keep repository-relative paths.
+- Reports show paths relative to the model repository (:func:`preflight.reporters.for_display`);
+  code scanning wants them relative to the checkout. ``srcroot`` is the model repository's path
+  inside the checkout: by default the run's ``repo`` when that is a relative path without ``..``
+  (``preflight check models/`` run from the checkout root gives ``models/<path>``), else
+  nothing. Pass ``srcroot=""`` to keep repository-relative paths.
 - ``partialFingerprints["ruleLocationMessageHash/v1"]`` is the SHA-256 of rule id, path and
   message (the repository-relative path), so a finding keeps its identity across runs while
   the line moves.
@@ -39,7 +39,7 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from preflight.model import Location, Result, RunResult, Severity, Status
-from preflight.reporters import group_of, subject_path, summary
+from preflight.reporters import for_display, group_of, subject_path, summary
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -59,11 +59,13 @@ def render(
     out: TextIO,
     *,
     color: bool = False,
+    verbose: bool = False,
     rules: RuleMeta | None = None,
     srcroot: str | None = None,
 ) -> None:
-    """Write the SARIF log. ``color`` is accepted for a uniform signature and ignored."""
-    del color
+    """Write the SARIF log. ``color`` and ``verbose`` are accepted for a uniform signature and
+    ignored (passing checks appear through the rule list, skips as notifications)."""
+    del color, verbose
     out.write(json.dumps(to_sarif(result, rules, srcroot=srcroot), indent=2))
     out.write("\n")
 
@@ -72,6 +74,7 @@ def to_sarif(
     result: RunResult, rules: RuleMeta | None = None, *, srcroot: str | None = None
 ) -> dict[str, Any]:
     """The SARIF log as plain JSON data."""
+    result = for_display(result)
     meta = rules or {}
     prefix = default_srcroot(result.repo) if srcroot is None else _as_prefix(srcroot)
     descriptors, index = _rules(result.results, meta)

@@ -44,7 +44,7 @@ def rule_files(directory: Path) -> list[Path]:
 def _leaves(err: Any) -> Iterator[Any]:
     """The errors worth showing: inside a oneOf, those of the branch the data was meant for."""
     if err.validator == "oneOf" and not list(err.absolute_path):
-        err.message = "a rule states `expect` (a condition) or names a `check`, not both"
+        err.message = "a rule has exactly one of `expect` (a condition) and `check` (a named check)"
         yield err
         return
     if err.validator == "oneOf" and err.context:

@@ -11,8 +11,11 @@ Facts (all under ``engine_config.``; only what the file writes, never a default)
   ``invalid`` (not JSON, or not a JSON object; then ``parse_error`` = ``{message, line, column}``).
 - ``version``; ``architecture`` and ``dtype`` (``pretrained_config``; legacy ``precision``).
 - ``mapping.<key>`` for every scalar of ``pretrained_config.mapping`` (``world_size``,
-  ``tp_size``, ``pp_size``, ``cp_size``, ``gpus_per_node``, ...); legacy ``tensor_parallel`` and
-  ``pipeline_parallel`` become ``mapping.tp_size`` / ``mapping.pp_size``.
+  ``tp_size``, ``pp_size``, ``cp_size``, ``gpus_per_node``, ...); legacy ``tensor_parallel``,
+  ``pipeline_parallel`` and ``context_parallel`` become ``mapping.tp_size`` / ``pp_size`` /
+  ``cp_size``.
+- ``builder_name``: legacy only, ``builder_config.name``, the start of the legacy engine file
+  names (``<name>_<dtype>_tp<tp>_rank<r>.engine``).
 - ``world_size_effective``: the written ``mapping.world_size``; when absent,
   ``tp_size * pp_size * cp_size`` with a missing ``pp_size``/``cp_size`` counted as 1 (only when
   ``tp_size`` is written).
@@ -40,6 +43,7 @@ from typing import Any
 from preflight.facts import fact
 from preflight.model import Fact, Facts
 
+NAMESPACES = ("engine_config",)
 PREFIX = "engine_config."
 BUILD_LIMITS = (
     "max_batch_size",
@@ -53,9 +57,11 @@ BUILD_LIMITS = (
     "kv_cache_type",
 )
 _LEGACY_RENAMES = {
+    "name": "builder_name",
     "precision": "dtype",
     "tensor_parallel": "mapping.tp_size",
     "pipeline_parallel": "mapping.pp_size",
+    "context_parallel": "mapping.cp_size",
     "quant_mode": "quantization.quant_mode",
 }
 

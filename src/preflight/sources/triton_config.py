@@ -3,58 +3,40 @@
 The file is parsed with ``google.protobuf.text_format.Parse`` into tritonclient's generated
 ``ModelConfig`` (the schema Triton itself uses). Field locations, unknown fields and template
 placeholders come from protobuf's tokenizer (:mod:`preflight.pbtxt_locations`).
+
+Facts: ``triton.config`` (the whole parsed ModelConfig as a plain dict, see
+:func:`preflight.triton_proto.to_plain`), ``triton.locations`` (field path -> [line, column]),
+``triton.unknown_fields``, ``triton.placeholders`` and ``triton.parse_error`` (what protobuf and
+the tokenizer found, as neutral items), ``triton.ignore_directives`` (the file's
+``# preflight: ignore[...]`` comments), and single values other rules read (``triton.name``,
+``triton.max_batch_size``, ``triton.parameters.<key>`` ...). Whether any of it is acceptable is
+for the checks (``preflight.checks.triton_*``) to say.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from collections.abc import Callable
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
-from typing import Any, cast
+from typing import Any
 
 from ..model import Fact, Facts, Location
 from ..pbtxt_locations import ScanResult, scan
+from ..triton_proto import load_model_config_pb2, to_plain
 
-_PB2_NAME = "tritonclient.grpc.model_config_pb2"
+NAMESPACES = ("triton",)
 
+__all__ = [
+    "NAMESPACES",
+    "ParsedConfig",
+    "config_facts",
+    "extract",
+    "load_model_config_pb2",
+    "parse",
+]
 
-def load_model_config_pb2() -> ModuleType:
-    """tritonclient's generated ``model_config_pb2``, loaded without grpc and numpy.
-
-    The package ``tritonclient/grpc/__init__.py`` imports grpc (and numpy), about ten times
-    the cost of the generated module alone (see ``benchmarks/bench_pbtxt_import.py``), so
-    the module file is loaded directly under its usual name; the ordinary import is the
-    fallback when that is not possible.
-    """
-    loaded = sys.modules.get(_PB2_NAME)
-    if loaded is not None:
-        return loaded
-    try:
-        spec = importlib.util.find_spec("tritonclient")
-        roots = list(spec.submodule_search_locations or []) if spec else []
-        for root in roots:
-            file = Path(root) / "grpc" / "model_config_pb2.py"
-            if not file.is_file():
-                continue
-            direct = importlib.util.spec_from_file_location(_PB2_NAME, file)
-            if direct is None or direct.loader is None:
-                break
-            module = importlib.util.module_from_spec(direct)
-            sys.modules[_PB2_NAME] = module
-            try:
-                direct.loader.exec_module(module)
-            except Exception:
-                sys.modules.pop(_PB2_NAME, None)
-                raise
-            return module
-    except Exception:  # fall back to the ordinary import below
-        pass
-    import tritonclient.grpc.model_config_pb2 as pb2
-
-    return cast(ModuleType, pb2)
+# `# preflight: ignore[ID,...] reason`: the same syntax evaluator/suppress.py reads.
+_DIRECTIVE = re.compile(r"#\s*preflight:\s*ignore\[([^\]]*)\]\s*(.*)$")
 
 
 @dataclass(slots=True)
@@ -68,23 +50,13 @@ class ParsedConfig:
     partial: Any | None = None  # what protobuf had read before an error
     scan: ScanResult = field(default_factory=ScanResult)
     missing: bool = False
+    directives: list[dict[str, Any]] = field(default_factory=list)
 
     def locate(self, path: str) -> Location | None:
         """Where a dotted field path sits: ``max_batch_size``, ``input[0].dims``,
         ``parameters[gpt_model_path]``, ``parameters[gpt_model_path].value.string_value``."""
         pos = self.scan.locations.get(path)
         return None if pos is None else Location(str(self.path), pos.line, pos.column)
-
-    def loc(self, path: str, fallback: bool = True) -> Location | None:
-        """:meth:`locate`, or the file itself (line 1) when ``fallback`` and the path is absent."""
-        found = self.locate(path)
-        if found is None and fallback:
-            return Location(str(self.path), 1, None)
-        return found
-
-    def line(self, path: str) -> int:
-        found = self.scan.locations.get(path)
-        return found.line if found else 1
 
     @property
     def unknown_fields(self) -> list[dict[str, Any]]:
@@ -106,6 +78,26 @@ def _key_at(result: ScanResult, line: int, column: int) -> str | None:
         if pos.line == line:
             best = path
     return best or before
+
+
+def _directives(path: Path, raw: bytes) -> list[dict[str, Any]]:
+    """Every ``# preflight: ignore[...]`` comment, also one without rules or a reason."""
+    found = []
+    text = raw.decode("utf-8", errors="replace")
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _DIRECTIVE.search(line)
+        if match is None:
+            continue
+        rules = [r.strip() for r in match.group(1).split(",") if r.strip()]
+        found.append(
+            {
+                "rules": rules,
+                "reason": match.group(2).strip(),
+                "path": str(path),
+                "line": number,
+            }
+        )
+    return found
 
 
 def parse(path: Path) -> ParsedConfig:
@@ -131,11 +123,13 @@ def parse(path: Path) -> ParsedConfig:
     except OSError as exc:
         msg = f"failed to open text file for read {path}: {exc.strerror or exc}"
         return ParsedConfig(path, None, None, {"message": msg, "line": None, "column": None})
+    directives = _directives(path, raw)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         msg = f"config is not UTF-8 text (byte {exc.start})"
-        return ParsedConfig(path, None, None, {"message": msg, "line": None, "column": None})
+        undecodable: dict[str, Any] = {"message": msg, "line": None, "column": None}
+        return ParsedConfig(path, None, None, undecodable, directives=directives)
 
     from google.protobuf import text_format
 
@@ -156,11 +150,13 @@ def parse(path: Path) -> ParsedConfig:
             "column": column,
             "key": _key_at(result, line, column or 1) if line is not None else None,
         }
-        return ParsedConfig(path, text, None, error, partial=message, scan=result)
+        return ParsedConfig(
+            path, text, None, error, partial=message, scan=result, directives=directives
+        )
     except Exception as exc:  # e.g. recursion limits: a fact, not a crash
         error = {"message": f"{type(exc).__name__}: {exc}", "line": None, "column": None}
-        return ParsedConfig(path, text, None, error, scan=result)
-    return ParsedConfig(path, text, message, None, scan=result)
+        return ParsedConfig(path, text, None, error, scan=result, directives=directives)
+    return ParsedConfig(path, text, message, None, scan=result, directives=directives)
 
 
 # -- facts ------------------------------------------------------------------------------
@@ -173,7 +169,7 @@ def _enum_name(enum: Any, number: int) -> str:
         return str(number)
 
 
-def _io(pc: ParsedConfig, items: Any, kind: str, pb2: ModuleType) -> list[dict[str, Any]]:
+def _io(pc: ParsedConfig, items: Any, kind: str, pb2: Any) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for i, t in enumerate(items):
         pos = pc.scan.locations.get(f"{kind}[{i}]")
@@ -213,114 +209,29 @@ def _version_policy(msg: Any) -> dict[str, Any] | None:
     return {}
 
 
-def _in_parameter_string(placeholder: dict[str, Any]) -> bool:
-    where = placeholder.get("field_path") or ""
-    return bool(placeholder.get("in_string")) and where.startswith("parameters[")
-
-
-# Parameters a model cannot do without: a placeholder left in one breaks the model as surely as
-# one in a number. Value: (what happens, whether it applies to a model with these parameter keys).
-_LLM_KEYS = ("gpt_model_type", "gpt_model_path")
-REQUIRED_PARAMETERS: dict[str, tuple[str, Callable[[set[str]], bool]]] = {
-    # tensorrtllm backend (model_instance_state.cc): no default, the model fails to load
-    "gpt_model_type": (
-        'the tensorrtllm backend fails to load the model with "Invalid gpt_model_type. Must be '
-        'v1/inflight_batching/inflight_fused_batching."',
-        lambda keys: True,
-    ),
-    # pre/postprocessing model.py: AutoTokenizer.from_pretrained(tokenizer_dir) of the literal
-    # placeholder fails in initialize(); the LLM model itself only reads it for guided decoding
-    "tokenizer_dir": (
-        "the model's initialize() fails to load a tokenizer from the literal placeholder, so the "
-        "model and every ensemble using it fail to load",
-        lambda keys: not any(k in keys for k in _LLM_KEYS),
-    ),
-}
-
-
-def _parameter_keys(pc: ParsedConfig) -> set[str]:
-    """Keys of the ``parameters`` map, read from the tokens (also when the file does not parse)."""
-    keys = set()
-    for path in pc.scan.locations:
-        if path.startswith("parameters[") and "]" in path:
-            keys.add(path[len("parameters[") : path.index("]")])
-    return keys
-
-
-def _required_consequence(placeholder: dict[str, Any], keys: set[str]) -> str | None:
-    """What breaks when this placeholder stays in a parameter the model needs; else None."""
-    if not _in_parameter_string(placeholder):
-        return None
-    entry = REQUIRED_PARAMETERS.get(str(placeholder.get("key")))
-    if entry is None or not entry[1](keys):
-        return None
-    return entry[0]
-
-
 def config_facts(pc: ParsedConfig) -> Facts:
     """Facts of an already parsed config (see :func:`extract`)."""
     facts: Facts = {}
     file_loc = Location(str(pc.path), 1, None)
-
-    def item(extra: dict[str, Any], text: str) -> dict[str, Any]:
-        return {"path": str(pc.path), **extra, "text": text}
-
     if pc.missing:
         return facts
-    facts["triton.config_path"] = Fact(str(pc.path), file_loc)
+    config_path = str(pc.path)
+    facts["triton.config_path"] = Fact(config_path, file_loc)
+    # field path -> [line, column], also for a file that does not parse
+    facts["triton.locations"] = Fact(
+        {path: [pos.line, pos.column] for path, pos in pc.scan.locations.items()}, file_loc
+    )
     facts["triton.unknown_fields"] = Fact(
-        [
-            item(
-                u,
-                f"unknown field '{u['name']}' in {u['message']}"
-                + (f" (did you mean '{u['suggestion']}'?)" if u["suggestion"] else ""),
-            )
-            for u in pc.unknown_fields
-        ],
-        file_loc,
+        [{"path": config_path, **u} for u in pc.unknown_fields], file_loc
     )
-    keys = _parameter_keys(pc)
-    placeholders = []
-    for p in pc.placeholders:
-        consequence = _required_consequence(p, keys)
-        placeholders.append(
-            item(
-                {**p, "required": consequence is not None},
-                f"unfilled template placeholder ${{{p['name']}}} in '{p['key']}' at "
-                f"{pc.path.name}:{p['line']}"
-                + (f": {consequence}" if consequence else "")
-                + f'; fill it: fill_template.py -i {pc.path.name} "{p["fill"]}"',
-            )
-        )
-    facts["triton.placeholders"] = Fact(placeholders, file_loc)
-    # Placeholders in `parameters` strings reach the backend, which mostly falls back to a
-    # default; anywhere else Triton itself reads the value (or cannot parse the file), and a
-    # parameter the model cannot do without (REQUIRED_PARAMETERS) breaks it just the same.
-    in_parameters = [p for p in placeholders if _in_parameter_string(p) and not p["required"]]
-    facts["triton.placeholders_in_values"] = Fact(
-        [p for p in placeholders if not _in_parameter_string(p) or p["required"]], file_loc
+    facts["triton.placeholders"] = Fact(
+        [{"path": config_path, **p} for p in pc.placeholders], file_loc
     )
-    facts["triton.placeholders_in_parameters"] = Fact(in_parameters, file_loc)
+    facts["triton.ignore_directives"] = Fact(list(pc.directives), file_loc)
     err = pc.error
     if err is not None:
-        err_loc = Location(str(pc.path), err.get("line"), err.get("column"))
+        err_loc = Location(config_path, err.get("line"), err.get("column"))
         facts["triton.parse_error"] = Fact(dict(err), err_loc)
-        where = f":{err['line']}:{err['column']}" if err.get("line") else ""
-        key = f" (field '{err['key']}')" if err.get("key") else ""
-        facts["triton.parse_errors"] = Fact(
-            [
-                {
-                    "path": str(pc.path),
-                    "line": err.get("line"),
-                    "column": err.get("column"),
-                    "key": err.get("key"),
-                    "text": f"{pc.path.name}{where}{key}: {err['message']}",
-                }
-            ],
-            err_loc,
-        )
-    else:
-        facts["triton.parse_errors"] = Fact([], file_loc)
 
     msg = pc.message
     if msg is None:
@@ -333,6 +244,7 @@ def config_facts(pc: ParsedConfig) -> Facts:
         return facts
 
     pb2 = load_model_config_pb2()
+    facts["triton.config"] = Fact(to_plain(msg), file_loc)
     for name in ("name", "platform", "backend"):
         if getattr(msg, name):
             facts[f"triton.{name}"] = _fact(getattr(msg, name), pc, name)

@@ -63,20 +63,19 @@ is known (report §4), so stating them would be a guess.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import stat
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import IO, Any
 
+from preflight.data.trt_tags import tag_release
 from preflight.model import Fact, Facts, Location
-from preflight.yamlmarks import parse_data
 
+NAMESPACES = ("engine",)
 HEAD_BYTES = 4096
 MAX_SECTIONS = 64
 MAX_METADATA_BYTES = 1 << 20
@@ -100,24 +99,6 @@ OpenBinary = Callable[[Path], IO[bytes]]
 
 def _open_binary(path: Path) -> IO[bytes]:
     return open(path, "rb")
-
-
-@functools.lru_cache(maxsize=1)
-def load_tag_table() -> tuple[dict[str, Any], ...]:
-    """The rows of ``preflight/data/trt_tags.yaml`` (tag, release, first, last, ...)."""
-    text = resources.files("preflight.data").joinpath("trt_tags.yaml").read_text("utf-8")
-    data = parse_data(text)
-    rows = data.get("tags", []) if isinstance(data, dict) else []
-    return tuple(row for row in rows if isinstance(row, dict) and isinstance(row.get("tag"), int))
-
-
-def tag_release(tag: int) -> str | None:
-    """The TensorRT release line the tag table gives for a serialization tag, for display."""
-    for row in load_tag_table():
-        if row["tag"] == tag:
-            release = row.get("release")
-            return str(release) if release is not None else None
-    return None
 
 
 def _u32(buf: bytes, off: int) -> int | None:

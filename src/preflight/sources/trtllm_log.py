@@ -53,6 +53,7 @@ from typing import Any
 from preflight.facts import fact
 from preflight.model import Fact, Facts
 
+NAMESPACES = ("build_log",)
 MAX_LISTED_RANKS = 1024  # absent ranks listed at most (a log may name any rank number)
 
 PREFIX = "build_log."
