@@ -223,7 +223,7 @@ def test_named_check_options_override_params(registered: dict[str, Check]) -> No
 def test_named_check_missing_facts_follow_if_missing(registered: dict[str, Check]) -> None:
     r = rule(None, check="test.versions", message="x")
     skipped = evaluate_rule(r, subject())[0]
-    assert (skipped.status, skipped.message) == (Status.SKIP, "m: v.list is not known")
+    assert (skipped.status, skipped.message) == (Status.SKIP, "m: not checked: v.list is not known")
     failing = rule(None, check="test.needs", message="x", if_missing="fail")
     res = evaluate_rule(failing, subject())[0]
     assert (res.status, res.message) == (Status.FAIL, "m: deep.key is not known")

@@ -24,7 +24,9 @@ from ..model import (
 from .operators import OPERATORS, OperatorTypeError
 
 _MISSING = object()
-DEFAULT_MISSING_MESSAGE = "{subject}: {missing} is not known"
+# A rule's missing-message by default: skipped (if-missing: skip), or failed (if-missing: fail).
+DEFAULT_MISSING_MESSAGE = "{subject}: not checked: {missing} is not known"
+DEFAULT_MISSING_FAILURE = "{subject}: {missing} is not known"
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,8 +157,10 @@ class _Render:
         return [self.result(Status.PASS, text, location)]
 
     def missing(self, key: str, **extra: Any) -> list[Result]:
-        text = self.text(self.rule.missing_message or DEFAULT_MISSING_MESSAGE, missing=key, **extra)
-        status = Status.SKIP if self.rule.if_missing == "skip" else Status.FAIL
+        skip = self.rule.if_missing == "skip"
+        default = DEFAULT_MISSING_MESSAGE if skip else DEFAULT_MISSING_FAILURE
+        text = self.text(self.rule.missing_message or default, missing=key, **extra)
+        status = Status.SKIP if skip else Status.FAIL
         return [self.result(status, text, Location(self.subject.path))]
 
     def error(self, text: str, location: Location | None) -> list[Result]:
@@ -250,13 +254,18 @@ def evaluate_rule(
     settings = settings or RuleSettings()
     options = {**rule.options, **settings.options}
     out = _Render(rule, subject, settings.severity or rule.severity, options)
-    if rule.when is not None and _evaluate(rule.when, subject.facts, options).status != "pass":
+    if not _applies(rule, subject, options):
         return []
     if rule.check:
         return _named_check(rule, out, options)
     if rule.each:
         return _each(rule, out, options)
     return _conditions(rule, out, options)
+
+
+def _applies(rule: Rule, subject: Subject, options: Mapping[str, Any]) -> bool:
+    """Whether the rule's `when` holds on the subject (a rule without one always applies)."""
+    return rule.when is None or _evaluate(rule.when, subject.facts, options).status == "pass"
 
 
 def evaluate(
