@@ -143,8 +143,8 @@ def test_sources_import_no_judge_and_no_face() -> None:
     assert not _offending(("preflight.sources",), forbidden)
 
 
-def test_reporters_import_only_model_facts_reporters_and_stdlib() -> None:
-    allowed = ("preflight.model", "preflight.facts", "preflight.reporters")
+def test_reporters_import_only_model_facts_paths_reporters_and_stdlib() -> None:
+    allowed = ("preflight.model", "preflight.facts", "preflight.paths", "preflight.reporters")
     bad = sorted(
         f"{modules()[m].rel} imports {imp}"
         for m in modules()

@@ -136,7 +136,7 @@ def _suppress(results: list[Result], suppressions: list[Suppression], repo: Path
     """Suppressions name paths as the report shows them (relative to the repository): match
     them there, and keep each result's own location."""
     from .evaluator import suppress
-    from .reporters import shown
+    from .reporters.shared import shown
 
     out = []
     for result in results:
@@ -151,7 +151,8 @@ def _suppress(results: list[Result], suppressions: list[Suppression], repo: Path
 def cmd_check(args: argparse.Namespace) -> int:
     from . import settings as settings_mod
     from .evaluator import evaluate, suppress
-    from .reporters import REPORTERS, rule_meta
+    from .reporters import REPORTERS
+    from .reporters.shared import rule_meta
     from .scan import ScanOptions, scan
     from .sources import server
 

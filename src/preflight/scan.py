@@ -30,8 +30,17 @@ from .derive import backend, deploy, engines, ensemble, trtllm
 from .errors import RepositoryError
 from .facts import merge, value_of
 from .model import Fact, Facts, Location, Subject
+from .paths import relative_to_repo
 from .placeholders import is_unfilled
-from .sources import engine_config, target, triton_config, triton_layout, trt_engine, trtllm_log
+from .sources import (
+    MANIFEST_NAME,
+    engine_config,
+    target,
+    triton_config,
+    triton_layout,
+    trt_engine,
+    trtllm_log,
+)
 
 NAMESPACES = ("scan",)
 
@@ -77,19 +86,6 @@ def _own(into: Facts, new: Facts) -> Facts:
 
 
 # --- where things are ------------------------------------------------------------------------
-
-
-def relative_to_repo(path: str | Path, repo: Path) -> str:
-    """``path`` as the report shows it: relative to REPO by its text, symlinks not followed
-    (a model folder linked from elsewhere stays where the repository has it). Paths outside
-    the repository stay as given."""
-    text = os.path.abspath(path)
-    root = os.path.abspath(repo)
-    if text == root:
-        return "."
-    if text.startswith(root.rstrip(os.sep) + os.sep):
-        return Path(os.path.relpath(text, root)).as_posix()
-    return str(path)
 
 
 def map_path(value: str, repo: Path, path_map: list[tuple[str, str]]) -> tuple[Path | None, str]:
@@ -292,11 +288,11 @@ def _trtllm_subjects(
     config_json = engine_dir.path / "config.json" if engine_dir.path is not None else None
     if config_json is not None and config_json.is_file():
         _add(facts, engine_config.extract(config_json), engine_config)
-    if engine_dir.path is not None and engine_dir.found:
+    manifest_file = engine_dir.path / MANIFEST_NAME if engine_dir.path is not None else None
+    if engine_dir.found and manifest_file is not None and manifest_file.is_file():
         from .sources import manifest  # hashing modules only when there is a manifest
 
-        if (engine_dir.path / manifest.MANIFEST_NAME).is_file():
-            _add(facts, manifest.extract(engine_dir.path), manifest)
+        _add(facts, manifest.extract(manifest_file.parent), manifest)
     _read_build_log(repo, model_dir, engine_dir, facts, options, notes)
     _add(facts, trtllm.derive(facts), trtllm)
     _add(facts, backend.derive(facts), backend)

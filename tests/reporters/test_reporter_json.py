@@ -7,7 +7,8 @@ from dataclasses import replace
 from reporter_sample import AWKWARD, check_golden, make_run
 
 from preflight.model import Location, RunResult, Status, Target
-from preflight.reporters import json_report, summary
+from preflight.reporters import json_report
+from preflight.reporters.shared import summary
 
 
 def _render(run: RunResult) -> str:

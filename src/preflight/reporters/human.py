@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from typing import TextIO
 
 from preflight.model import Result, RunResult, Severity, Status, Target
-from preflight.reporters import for_display, group_of, sort_key, summary
+from preflight.reporters.shared import for_display, group_of, sort_key, summary
 
 _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any, TextIO
 
 from preflight.model import Location, Result, RunResult, Target
-from preflight.reporters import for_display, summary
+from preflight.reporters.shared import for_display, summary
 
 
 def target_dict(target: Target) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from typing import TextIO
 
 from preflight.model import Result, RunResult, Status
-from preflight.reporters import for_display, group_of, subject_path
+from preflight.reporters.shared import for_display, group_of, subject_path
 
 # Everything outside XML 1.0's Char production.
 _NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

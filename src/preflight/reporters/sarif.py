@@ -39,7 +39,7 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from preflight.model import Location, Result, RunResult, Severity, Status
-from preflight.reporters import for_display, group_of, subject_path, summary
+from preflight.reporters.shared import for_display, group_of, subject_path, summary
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"

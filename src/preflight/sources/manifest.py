@@ -37,7 +37,7 @@ from typing import Any
 
 from preflight.model import Fact, Facts, Location
 
-from . import trt_engine
+from . import MANIFEST_NAME, trt_engine
 
 __all__ = [
     "MANIFEST_NAME",
@@ -48,7 +48,6 @@ __all__ = [
     "write_manifest",
 ]
 NAMESPACES = ("manifest",)
-MANIFEST_NAME = "preflight-manifest.json"  # written by `preflight manifest write`
 MANIFEST_VERSION = 1
 PLAN_SUFFIXES = (".engine", ".plan")
 BLOCK_SIZE = 16 * 1024 * 1024
