@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,17 @@ def merge(into: Facts, new: Facts, namespaces: tuple[str, ...]) -> Facts:
             raise NamespaceError(f"{key!r} is outside {', '.join(namespaces)}")
     into.update(new)
     return into
+
+
+def item_location(item: Mapping[str, Any], default_path: str) -> Location:
+    """Where one item of a list fact sits: its own ``path`` (else ``default_path``), ``line``
+    and ``column`` keys."""
+    line, column = item.get("line"), item.get("column")
+    return Location(
+        str(item.get("path") or default_path),
+        line if isinstance(line, int) else None,
+        column if isinstance(column, int) else None,
+    )
 
 
 def value_of(facts: Facts, key: str) -> Any:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .placeholders import PLACEHOLDER as _PLACEHOLDER
+from .triton_proto import is_map, is_repeated
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 _OPEN = {"{": "}", "<": ">"}
@@ -84,20 +85,6 @@ def _type_name(fd: Any) -> str:
         FieldDescriptor.TYPE_MESSAGE: "message",
     }
     return names.get(fd.type, "other")
-
-
-def _is_repeated(fd: Any) -> bool:
-    flag = getattr(type(fd), "is_repeated", None)
-    if flag is not None:  # protobuf >= 5.29: ``label`` is deprecated
-        return bool(fd.is_repeated)
-    from google.protobuf.descriptor import FieldDescriptor
-
-    return bool(fd.label == FieldDescriptor.LABEL_REPEATED)
-
-
-def _is_map(fd: Any) -> bool:
-    mt = fd.message_type
-    return bool(mt is not None and mt.GetOptions().map_entry)
 
 
 class _Walker:
@@ -204,7 +191,7 @@ class _Walker:
         closer = _OPEN[self.token]
         self.next()
         name = fd.name
-        if _is_map(fd):
+        if is_map(fd):
             first_placeholder = len(self.out.placeholders)
             saved, self.out.locations = self.out.locations, {}
             try:
@@ -220,7 +207,7 @@ class _Walker:
                 ph["key"] = key
                 ph["field_path"] = f"{base}.{ph['field_path']}"
             return
-        if _is_repeated(fd):
+        if is_repeated(fd):
             base = f"{prefix}{name}[{index}]"
             self.out.locations.setdefault(base, where)
         else:

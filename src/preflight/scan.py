@@ -149,6 +149,12 @@ def _file_names(folder: Path) -> list[str]:
         return []
 
 
+def _versions(model_dir: Path, facts: Facts) -> dict[int, Path]:
+    """The model's version folders as the layout source listed them (no second listing)."""
+    listed = value_of(facts, "layout.version_folders")
+    return triton_layout.versions(model_dir, listed if isinstance(listed, list) else None)
+
+
 def _exists(path: Path) -> bool:
     return path.exists() or path.is_symlink()
 
@@ -187,7 +193,7 @@ def _plan_subjects(
     default = value_of(facts, "triton.default_model_filename") or "model.plan"
     cc_files = value_of(facts, "triton.cc_model_filenames") or {}
     subjects = []
-    for version in triton_layout.versions(model_dir).values():
+    for version in _versions(model_dir, facts).values():
         names = [default, *(v for v in cc_files.values() if isinstance(v, str))]
         for filename in dict.fromkeys(names):
             path = version / filename
@@ -228,7 +234,7 @@ def _find_engine_dir(
             break
     if parameter is None:
         versions = [
-            v for v in triton_layout.versions(model_dir).values() if (v / "config.json").is_file()
+            v for v in _versions(model_dir, facts).values() if (v / "config.json").is_file()
         ]
         if versions:
             engine_dir = versions[-1]
@@ -278,11 +284,11 @@ def _read_build_log(
 
 
 def _trtllm_subjects(
-    repo: Path, model_dir: Path, model_facts: Facts, target_facts: Facts, options: ScanOptions
+    repo: Path, model_dir: Path, model_facts: Facts, options: ScanOptions
 ) -> tuple[list[Subject], list[str]]:
+    """``model_facts``: the model's facts with the target's."""
     notes: list[str] = []
     facts: Facts = dict(model_facts)
-    _add(facts, target_facts, target)
     engine_dir = _find_engine_dir(repo, model_dir, facts, options, notes)
     _own(facts, engine_dir.facts)
     config_json = engine_dir.path / "config.json" if engine_dir.path is not None else None
@@ -389,8 +395,6 @@ def scan(repo: Path, target_facts: Facts, options: ScanOptions) -> Scan:
     notes: list[str] = []
     model_facts: dict[str, Facts] = {}
     for model_dir in dirs:
-        if model_dir.name.startswith("."):
-            continue
         facts: Facts = {}
         _own(facts, {"scan.model_name": Fact(model_dir.name, Location(str(model_dir)))})
         config = triton_config.parse(model_dir / "config.pbtxt")
@@ -413,7 +417,7 @@ def scan(repo: Path, target_facts: Facts, options: ScanOptions) -> Scan:
         kind = value_of(facts, "triton.backend")
         platform = value_of(facts, "triton.platform")
         if kind in TRTLLM_BACKENDS:
-            extra, more_notes = _trtllm_subjects(repo, model_dir, facts, target_facts, options)
+            extra, more_notes = _trtllm_subjects(repo, model_dir, with_target, options)
             subjects.extend(extra)
             notes.extend(more_notes)
         elif kind in PLAN_BACKENDS or (not kind and platform in PLAN_PLATFORMS):

@@ -61,11 +61,10 @@ def to_plain(message: Any) -> dict[str, Any]:
 
 
 def _field(fd: Any, value: Any) -> Any:
-    entry = fd.message_type
-    if entry is not None and entry.GetOptions().map_entry:
-        inner = entry.fields_by_name["value"]
+    if is_map(fd):
+        inner = fd.message_type.fields_by_name["value"]
         return {str(k): _scalar(inner, v) for k, v in value.items()}
-    if _is_repeated(fd):
+    if is_repeated(fd):
         return [_scalar(fd, v) for v in value]
     return _scalar(fd, value)
 
@@ -81,11 +80,18 @@ def _scalar(fd: Any, value: Any) -> Any:
     return value
 
 
-def _is_repeated(fd: Any) -> bool:
+def is_repeated(fd: Any) -> bool:
+    """Whether a field descriptor is a repeated field (a map is one too)."""
     flag = getattr(type(fd), "is_repeated", None)
     if flag is not None:  # protobuf >= 5.29: ``label`` is deprecated
         return bool(fd.is_repeated)
     return bool(fd.label == fd.LABEL_REPEATED)
+
+
+def is_map(fd: Any) -> bool:
+    """Whether a field descriptor is a map field."""
+    entry = fd.message_type
+    return bool(entry is not None and entry.GetOptions().map_entry)
 
 
 def from_plain(value: dict[str, Any]) -> Any:

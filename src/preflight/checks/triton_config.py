@@ -6,8 +6,8 @@ from collections.abc import Callable, Mapping
 from pathlib import PurePath
 from typing import Any
 
-from ..facts import value_of
-from ..model import Facts, Location, Problem
+from ..facts import item_location, value_of
+from ..model import Facts, Problem
 from . import check, problem
 
 
@@ -50,7 +50,7 @@ def unknown_fields(facts: Facts, params: Mapping[str, Any]) -> list[Problem]:
         found.append(
             problem(
                 kind,
-                _item_location(item),
+                item_location(item, ""),
                 name=item.get("name"),
                 message_type=item.get("message"),
                 suggestion=item.get("suggestion"),
@@ -58,15 +58,6 @@ def unknown_fields(facts: Facts, params: Mapping[str, Any]) -> list[Problem]:
             )
         )
     return found
-
-
-def _item_location(item: Mapping[str, Any]) -> Location:
-    line, column = item.get("line"), item.get("column")
-    return Location(
-        str(item.get("path")),
-        line if isinstance(line, int) else None,
-        column if isinstance(column, int) else None,
-    )
 
 
 # -- placeholders -------------------------------------------------------------------------
@@ -112,7 +103,7 @@ def _required_kind(placeholder: Mapping[str, Any], keys: set[str]) -> str | None
 def _placeholder(kind: str, item: Mapping[str, Any]) -> Problem:
     return problem(
         kind,
-        _item_location(item),
+        item_location(item, ""),
         name=item.get("name"),
         key=item.get("key"),
         file=_file(item.get("path")),

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .. import templates
 from ..checks import MissingFact, registry
+from ..facts import item_location
 from ..model import (
     Condition,
     Expectation,
@@ -101,15 +102,8 @@ def _evaluate(exp: Expectation, facts: Mapping[str, Fact], options: Mapping[str,
 
 
 def _item_location(item: Any, default: Location | None, subject: Subject) -> Location:
-    base = default.path if default is not None else subject.path
     if isinstance(item, dict):
-        line = item.get("line")
-        column = item.get("column")
-        return Location(
-            str(item.get("path") or base),
-            line if isinstance(line, int) else None,
-            column if isinstance(column, int) else None,
-        )
+        return item_location(item, default.path if default is not None else subject.path)
     return default or Location(subject.path)
 
 
@@ -123,6 +117,22 @@ def _item_facts(facts: Facts, item: Any, where: Location) -> Facts:
     return overlay
 
 
+class _Values(Mapping[str, Any]):
+    """Fact values by key, read through to the facts: templates look up a few, never copy all."""
+
+    def __init__(self, facts: Facts) -> None:
+        self._facts = facts
+
+    def __getitem__(self, key: str) -> Any:
+        return self._facts[key].value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._facts)
+
+    def __len__(self) -> int:
+        return len(self._facts)
+
+
 class _Render:
     """Builds one rule's results on one subject."""
 
@@ -130,7 +140,7 @@ class _Render:
         self.rule = rule
         self.subject = subject
         self.severity = severity
-        self.values = {k: f.value for k, f in subject.facts.items()}
+        self.values = _Values(subject.facts)
         self.context: dict[str, Any] = {
             "subject": subject.name,
             "option": templates.Namespace(dict(options)),

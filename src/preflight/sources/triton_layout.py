@@ -72,13 +72,15 @@ def version_folders(model_dir: Path) -> list[VersionFolder]:
     return found
 
 
-def versions(model_dir: Path) -> dict[int, Path]:
+def versions(model_dir: Path, folders: list[dict[str, Any]] | None = None) -> dict[int, Path]:
     """Version number -> the folder the backend opens (``<model>/<number>``), ascending.
 
     A misread name (``2_old``) counts as the version Triton reads from it; the folder named
-    after the number may then not exist.
+    after the number may then not exist. ``folders``: the model's ``layout.version_folders``
+    when the folder was already listed.
     """
-    numbers = {f.number for f in version_folders(model_dir) if f.number is not None}
+    items = folders if folders is not None else [item_of(f) for f in version_folders(model_dir)]
+    numbers = {i["number"] for i in items if isinstance(i.get("number"), int)}
     return {n: model_dir / str(n) for n in sorted(numbers)}
 
 
@@ -142,8 +144,7 @@ def extract_model(model_dir: Path, config: Facts | None = None) -> Facts:
     folders = version_folders(model_dir)
     facts["layout.version_folders"] = Fact([item_of(f) for f in folders], here)
     # Triton's autofill looks at the first folder in string order, whatever its name.
-    subs = [p for p in _subdirs(model_dir) if p.name not in NOT_VERSIONS]
-    first = subs[0] if subs else None
+    first = folders[0].path if folders else None
     facts["layout.autofill_files"] = Fact(
         [f for f in AUTOFILL_FILES if first is not None and _kind(first / f) != "missing"], here
     )
