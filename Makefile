@@ -41,7 +41,9 @@ bench: $(VENV)/.demo-installed
 	$(BIN)/python benchmarks/bench_engine_header.py
 	$(BIN)/python benchmarks/bench_manifest.py
 	$(BIN)/python benchmarks/bench_large_repo.py
+	$(BIN)/python benchmarks/bench_remote.py
 	$(BIN)/python benchmarks/bench_pbtxt_import.py
+	$(BIN)/python benchmarks/bench_install.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

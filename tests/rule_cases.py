@@ -8,9 +8,8 @@ import io
 import json
 import os
 import shutil
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, redirect_stderr
+from collections.abc import Callable
+from contextlib import redirect_stderr
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -18,7 +17,6 @@ from typing import Any
 
 import yaml
 
-import preflight.rules.loader
 from preflight.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,6 +80,8 @@ def build_repo(folder: Path, dest: Path) -> tuple[Path, dict[str, Any]]:
         target.parent.mkdir(parents=True, exist_ok=True)
         data = plan_writer().make_plan(str(plan["trt_version"]), str(plan["cc"]), int(plan["sms"]))
         target.write_bytes(data)
+        if plan.get("size"):
+            _grow_weights(target, data, int(plan["size"]))
     for link in case.get("symlink") or []:
         target = repo / link["path"]
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -89,6 +89,25 @@ def build_repo(folder: Path, dest: Path) -> tuple[Path, dict[str, Any]]:
             target.unlink()
         target.symlink_to(link["to"])
     return repo, case
+
+
+def _grow_weights(target: Path, data: bytes, size: int) -> None:
+    """Make the plan at ``target`` a sparse file of ``size`` bytes (a real engine's size) whose
+    header declares it: the weights section (the last one, 10.6 and later) takes the rest."""
+    trailer = plan_writer().TRAILER
+    count = int.from_bytes(data[8:16], "little")
+    entry = 32 + 24 * (count - 1)  # the last section's table entry: tag, u32, u64 offset, size
+    offset = int.from_bytes(data[entry + 8 : entry + 16], "little")
+    weights = (size - len(trailer) - offset) // 8 * 8
+    total = offset + weights + len(trailer)
+    with target.open("r+b") as handle:
+        handle.seek(16)
+        handle.write(total.to_bytes(8, "little"))
+        handle.seek(entry + 16)
+        handle.write(weights.to_bytes(8, "little"))
+        handle.truncate(offset + weights)
+        handle.seek(offset + weights)
+        handle.write(trailer)
 
 
 def run_check(repo: Path, args: list[str], out_dir: Path) -> tuple[int, dict[str, Any], str]:
@@ -100,45 +119,13 @@ def run_check(repo: Path, args: list[str], out_dir: Path) -> tuple[int, dict[str
     return status, report, err.getvalue()
 
 
-@contextmanager
-def only_rule(rule_id: str) -> Iterator[None]:
-    """Make every loading of rules keep the built-in rule ``rule_id`` alone.
-
-    The loader function is swapped wherever a preflight module holds it, so `preflight check`
-    runs unchanged otherwise: same scan, target, evaluator, suppressions and reporter. Rules
-    named in its ``after:`` are not loaded, so nothing is skipped because a prerequisite failed.
-    """
-    original = preflight.rules.loader.load_rules
-
-    def load_one(directories: Any) -> list[Any]:
-        rules = [r for r in original(directories) if r.id == rule_id]
-        assert rules, f"no built-in rule {rule_id}"
-        return rules
-
-    def holders(of: Any) -> list[Any]:
-        return [
-            module
-            for name, module in list(sys.modules.items())
-            if (name == "preflight" or name.startswith("preflight."))
-            and getattr(module, "load_rules", None) is of
-        ]
-
-    for module in holders(original):
-        module.load_rules = load_one
-    try:
-        yield
-    finally:
-        # also a module first imported meanwhile, which took the stand-in
-        for module in holders(load_one):
-            module.load_rules = original
-
-
 def run_rule(
     repo: Path, rule_id: str, args: list[str], out_dir: Path
 ) -> tuple[int, dict[str, Any], str]:
-    """`preflight check --format json` on ``repo`` with the rule ``rule_id`` alone."""
-    with only_rule(rule_id):
-        return run_check(repo, args, out_dir)
+    """`preflight check --format json --select RULE` on ``repo``: the rule alone, as a user
+    selects it. Rules named in its ``after:`` are not evaluated, so nothing is skipped because
+    a prerequisite failed."""
+    return run_check(repo, [*args, "--select", rule_id], out_dir)
 
 
 def snapshot_of(

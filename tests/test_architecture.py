@@ -159,7 +159,7 @@ def test_only_the_cli_imports_commands() -> None:
     bad = [
         line
         for line in _offending(("preflight",), ("preflight.commands",))
-        if not line.startswith(("cli.py ", "commands.py "))
+        if not line.startswith(("cli.py ", "commands.py ", "api.py "))  # api: preflight.check
     ]
     assert not bad
 

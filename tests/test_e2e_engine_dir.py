@@ -101,7 +101,7 @@ def bf16_auto(repo: Repo) -> None:
 # Plugins must be on at the required dtype: float16 unless the repository sets another one
 # (or `auto`, the model's dtype) in .preflight.yaml; None/disabled fails.
 
-AUTO = "target: {gpu: RTX 4060 Ti, triton: '25.06', gpu_count: 1}\nrules:\n  TLLM002: {options: {dtype: auto}}\n  TLLM009: {options: {dtype: auto}}\n"
+AUTO = "target: {gpu: RTX 4060 Ti, gpu_memory: 16, triton: '25.06', gpu_count: 1}\nrules:\n  TLLM002: {options: {dtype: auto}}\n  TLLM009: {options: {dtype: auto}}\n"
 
 
 def test_bfloat16_model_with_auto_plugins_fails_the_float16_default(
@@ -112,7 +112,9 @@ def test_bfloat16_model_with_auto_plugins_fails_the_float16_default(
     status, results = repo.check(capsys)
     [attention] = of(results, "TLLM002")
     [gemm] = of(results, "TLLM009")
-    assert status == 1 and attention["status"] == gemm["status"] == "fail"
+    # the engine loads: a plugin dtype other than the one planned is a warning (exit 0)
+    assert status == 0 and attention["status"] == gemm["status"] == "fail"
+    assert attention["severity"] == gemm["severity"] == "warning"
     assert "gpt_attention_plugin is bfloat16" in attention["message"]
     assert "expected float16 (the model dtype is bfloat16)" in attention["message"]
 
@@ -150,9 +152,12 @@ def test_real_bf16_l4_config_passes_the_plugin_checks_with_bfloat16_required(
         "pass",
         "pass",
     ]
-    # only the missing build log stands between this repository and a clean run
-    assert not_passed(results) == [("TLLM001", "fail"), ("TLLM006", "skip"), ("TLLM007", "skip")]
-    assert status == 1
+    # without a build log (trtllm-build writes none) the repository is clean: TLLM001 says the
+    # facts came from config.json, and the comparisons with a log do not apply
+    assert [r for r in not_passed(results) if r[1] == "fail"] == []
+    assert ("TLLM001", "skip") in not_passed(results)
+    assert of(results, "TLLM006") == of(results, "TLLM007") == []
+    assert status == 0
 
 
 def test_gemm_plugin_off_fails_unless_the_rule_is_disabled(
@@ -187,7 +192,7 @@ def test_gemm_plugin_in_another_dtype_than_the_model_fails_at_its_line(
     repo.plugins(gemm_plugin="float16")
     status, results = repo.check(capsys)
     [gemm] = of(results, "TLLM009")
-    assert status == 1 and gemm["status"] == "fail"
+    assert status == 0 and gemm["status"] == "fail" and gemm["severity"] == "warning"
     assert "gemm_plugin is float16" in gemm["message"]
     assert "expected auto (the model dtype is bfloat16)" in gemm["message"]
     assert at(gemm)[0] == f"{ENGINE_DIR}/config.json"  # what the runtime reads comes first
@@ -318,7 +323,7 @@ def test_a100_build_without_hardware_lines_or_manifest_gives_no_skips(
     repo.log = (shared / "fixtures/logs/v0.20.0_a100_gpt2-like_success_1gpu.log").read_text()
     repo.config["build_config"]["auto_parallel_config"]["cluster_key"] = "A100-SXM-80GB"
     repo.ranks({"rank0.engine": ("10.10.0.31", "8.0", 108)})
-    status, results = repo.check(capsys, "--target-gpu", "A100")
+    status, results = repo.check(capsys, "--target-gpu", "A100", "--gpu-memory", "80")
     assert not_passed(results) == []
     assert of(results, "TRT006") == [] and of(results, "TRT007") == []
     assert status == 0
@@ -395,7 +400,8 @@ def test_log_of_an_a100_build_beside_rtx_engines_fails(
     assert "'NVIDIA-GeForce-RTX-4060-Ti'" in foreign["message"]
     assert "prints hardware lines" in foreign["message"]
     assert at(foreign)[0] == f"{ENGINE_DIR}/build.log"
-    assert status == 1
+    # the runtime never reads the log: a log of another build is a warning (exit 0)
+    assert foreign["severity"] == "warning" and status == 0
 
 
 def test_log_hardware_lines_of_another_gpu_than_the_cluster_key_fail(

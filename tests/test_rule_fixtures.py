@@ -36,13 +36,24 @@ CASES = fixture_folders()
 # a binary engine file, a folder, or the verdict of a live server. Every other fail fixture must
 # point at the failing line (test_fail_fixtures_point_at_a_line).
 NO_LINE = {
+    "PF001": "the run's deployment target, located at the repository folder",
+    "PF002": "the run's deployment target (none), located at the repository folder",
+    "PF003": "the repository folder itself (the folder above a repository)",
+    "PF130": "a model folder (its name is in two repositories)",
+    "PF131": "an object in the store that cannot be read (binary or not, no line is read)",
     "TLLM005": "a rank engine file that is missing",
     "TLLM007": "a binary engine file the build log does not account for",
+    "TLLM120": "a binary rank engine too large for the GPU (its size)",
     "TRITON005": "a model folder without config.pbtxt",
     "TRITON007": "a version folder (its name)",
     "TRITON008": "a version folder (its name)",
     "TRITON023": "a folder of the repository that is not a model",
     "TRITON024": "the repository folder itself",
+    "TRITON080": "the deployment target (a release the tables do not know), not a file",
+    "TRITON082": "the deployment target (a release known to break a backend), not a file",
+    "TRITON083": "the deployment target (host driver against the image), not a file",
+    "TRITON084": "the deployment target (host driver against the release notes), not a file",
+    "TRITON085": "the deployment target (GPU against the release), not a file",
     "TRITON090": "the server URL (nothing listens there); located at the repository folder",
     "TRITON091": "the live server's verdict on the model, not a line of its config.pbtxt",
     "TRT001": "a binary engine file",
@@ -53,6 +64,7 @@ NO_LINE = {
     "TRT006": "a binary engine file",
     "TRT007": "a binary engine file (its checksum)",
     "TRT008": "a binary engine file",
+    "TRT010": "a binary plan file (the plugin names in its bytes)",
 }
 
 
@@ -104,18 +116,51 @@ def _matches(want: dict[str, Any], result: dict[str, Any]) -> bool:
     )
 
 
+@contextlib.contextmanager
+def _in_store(repo: Path, store: dict[str, Any]) -> Iterator[str]:
+    """``repo`` in a bucket of a real S3 API server (tests/s3_server.py); ``store: {archived:
+    [path]}`` puts those objects in the GLACIER storage class (listed, not readable)."""
+    pytest.importorskip("s3fs")
+    import os
+
+    import s3_server
+
+    archived = set((store or {}).get("archived") or [])
+    saved = {k: os.environ.get(k) for k in s3_server.KEYS}
+    os.environ.update(s3_server.KEYS)
+    try:
+        with s3_server.in_process() as endpoint:
+            s3 = s3_server.client(endpoint)
+            s3.create_bucket(Bucket="fixture")
+            for path in sorted(p for p in repo.rglob("*") if p.is_file()):
+                rel = path.relative_to(repo).as_posix()
+                extra = {"StorageClass": "GLACIER"} if rel in archived else {}
+                s3.put_object(Bucket="fixture", Key=f"repo/{rel}", Body=path.read_bytes(), **extra)
+            yield f"s3://{endpoint.removeprefix('http://')}/fixture/repo"
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
 @pytest.mark.parametrize(
     ("rule_id", "kind", "folder"), CASES, ids=[f"{r}-{k}" for r, k, _ in CASES]
 )
 def test_rule_fixture(rule_id: str, kind: str, folder: Path, tmp_path: Path) -> None:
     repo, case = build_repo(folder, tmp_path)
-    args = list(case.get("args") or [])
+    # <repo> in an argument: the fixture's repository (a second one: --model-repository)
+    args = [str(a).replace("<repo>", str(repo)) for a in case.get("args") or []]
     server = None
     with contextlib.ExitStack() as stack:
         if case.get("server"):
             server = stack.enter_context(live_server(repo, tmp_path))
             args += ["--server", server]
-        status, report, stderr = run_rule(repo, rule_id, args, tmp_path)
+        checked: Any = repo
+        if case.get("store"):  # the repository uploaded to a real S3 API server, checked there
+            checked = server = stack.enter_context(_in_store(repo, case["store"]))
+        status, report, stderr = run_rule(checked, rule_id, args, tmp_path)
     assert status in (0, 1), f"preflight stopped with {status}: {stderr}"
     results = report["results"]
     others = sorted({r["rule"] for r in results} - {rule_id})

@@ -86,6 +86,7 @@ def test_config_ignore_on_another_path_does_not_apply(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (repo / ".preflight.yaml").write_text(
+        "target: {gpu: L4, triton: '25.06'}\n"
         "ignore:\n  - {rules: [TLLM106], paths: ['postprocessing/*'], reason: elsewhere}\n"
     )
     status, results = check(repo, capsys)

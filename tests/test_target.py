@@ -388,7 +388,7 @@ def test_release_month_must_exist() -> None:
 def test_unknown_release_gives_the_known_range() -> None:
     with pytest.raises(TargetError, match=r"22\.12-trtllm-python-py3 .*known: 23\.10–26\.07"):
         resolve_release("22.12")
-    with pytest.raises(TargetError, match=r"known: 23\.01–26\.10"):
+    with pytest.raises(TargetError, match=r"known: 19\.01–26\.10"):
         resolve_release("27.01", "plain")
     with pytest.raises(TargetError, match=r"26\.08-trtllm"):
         resolve_release("26.08")  # no trtllm image listed that month
@@ -410,7 +410,8 @@ def test_releases_with_trt() -> None:
 def test_server_version_to_release() -> None:
     assert release_for_server_version("2.59.0") == "25.06"
     assert release_for_server_version("2.59.1") == "25.07"
-    assert release_for_server_version("1.0.0") is None
+    assert release_for_server_version("1.0.0") == "19.03"  # TensorRT Inference Server 1.0.0
+    assert release_for_server_version("1.8.0") is None  # 19.11's notes print no version
     assert release_for_server_version("garbage") is None
 
 
@@ -423,7 +424,8 @@ def test_server_version_to_release() -> None:
         ("0.6.1", "9.2.0.5"),
         ("0.9.0", "9.3.0"),
         ("1.2.1", "10.14.1.48"),
-        ("0.12.0.dev2024080600", None),  # a pre-release may ship another TensorRT
+        ("0.12.0.dev2024070900", None),  # a pre-release may ship another TensorRT
+        ("0.12.0.dev2024080600", "10.3.0"),  # except the one with its own row (24.08-trtllm)
         ("1.2.0rc2", None),
         ("9.9.9", None),
         ("junk", None),
@@ -502,7 +504,11 @@ def test_target_facts_from_gpu_and_triton() -> None:
         "target.trt_version_plain": "10.11.0.33",
         "target.trt_version_plain_confidence": "U",
         "target.trtllm_version": "0.20.0",
+        "target.gpu_category": "geforce",
+        "target.release_known": True,
+        "target.requirements": values["target.requirements"],  # tests/test_releases_and_plugins
     }
+    assert set(values["target.requirements"]) == {"trtllm", "plain"}
     sources = values["target.sources"]
     assert sources["gpu"].startswith("--target-gpu")
     assert sources["trt_version"].startswith("Triton 25.06 trtllm container (release table")
@@ -540,8 +546,8 @@ def test_unknown_values_are_absent_and_explained() -> None:
 def test_target_facts_errors() -> None:
     with pytest.raises(TargetError, match=r"YY\.MM"):
         target_facts(None, "2025.06")
-    with pytest.raises(TargetError, match="known"):
-        target_facts(None, "21.01")
+    # a well-formed release the table does not know is a finding (TRITON080), not an error
+    assert target_facts(None, "21.01")["target.release_known"].value is False
     with pytest.raises(TargetError, match="--trt-version 'ten'"):
         target_facts(None, None, trt="ten")
 
@@ -560,7 +566,30 @@ def test_target_from_facts() -> None:
         trt_version="10.10.0.31",
         trtllm_version="0.20.0",
         trt_version_plain="10.11.0.33",
+        gpu_memory_mib=22491,  # the table's usable memory of a real L4
     )
+
+
+def test_gpu_memory_and_world_size_of_the_target() -> None:
+    """--gpu-memory (GiB: a MIG slice, a shared GPU) wins over the GPU table's usable MiB,
+    which wins over its nominal GB; the launch's world size is kept as given."""
+    table = _values(target_facts(resolve_gpu("L4"), "25.06"))
+    assert table["target.gpu_memory_mib"] == 22491
+    assert "memory_mib" in table["target.sources"]["gpu_memory_mib"]
+    mig = target_facts(
+        resolve_gpu("A100 SXM4 40GB"),
+        gpu_memory=19.5,
+        world_size=2,
+        origins={"gpu_memory": ".preflight.yaml target.gpu_memory"},
+    )
+    values = _values(mig)
+    assert values["target.gpu_memory_mib"] == 19968.0
+    assert values["target.world_size"] == 2
+    assert values["target.sources"]["gpu_memory_mib"] == ".preflight.yaml target.gpu_memory"
+    assert target_from_facts(mig).world_size == 2
+    nominal = _values(target_facts(resolve_gpu("A100 SXM4 80GB")))
+    assert nominal["target.gpu_memory_mib"] == 80 * 1024  # no device dump in the table
+    assert "nominal" in nominal["target.sources"]["gpu_memory_mib"]
 
 
 def test_gpu_is_a_frozen_dataclass() -> None:

@@ -1,5 +1,5 @@
 """Run the Triton rules without the rest of `preflight check`: the config.pbtxt and folder
-sources, the ensemble derivation, then one rule (its check and its message templates) on one
+sources, the auto-complete and ensemble derivations, then one rule (its check and its message templates) on one
 model. For the tests of the Triton sources and checks."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 
 from preflight.checks import registry
-from preflight.derive import ensemble
+from preflight.derive import autocomplete, ensemble
 from preflight.evaluator import evaluate_rule
 from preflight.facts import merge
 from preflight.model import Facts, Problem, Result, Rule, Status, Subject
@@ -22,10 +22,11 @@ def rules() -> dict[str, Rule]:
 
 
 def model_facts(model_dir: Path) -> Facts:
-    """One model folder's own facts: ``triton.*`` and ``layout.*``."""
+    """One model folder's own facts: ``triton.*``, ``layout.*`` and ``autocomplete.*``."""
     facts: Facts = {}
     merge(facts, triton_config.extract(model_dir / "config.pbtxt"), triton_config.NAMESPACES)
     merge(facts, triton_layout.extract_model(model_dir, facts), triton_layout.NAMESPACES)
+    merge(facts, autocomplete.derive(facts), autocomplete.NAMESPACES)
     return facts
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -67,6 +68,9 @@ class Subject:
     name: str  # display name, e.g. "tensorrt_llm" or "tensorrt_llm/1/rank0.engine"
     path: str  # the subject's folder or file
     facts: Facts = field(default_factory=dict)
+    # the model it belongs to ("" for the repository): an engine folder outside the repository
+    # belongs to the model whose config points at it, whatever its path is
+    model: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +83,7 @@ class Result:
     subject: str = ""
     location: Location | None = None
     remediation: str = ""
+    model: str = ""  # the subject's model (Subject.model): reports group by it
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +95,8 @@ class Target:
     trt_version: str | None = None
     trtllm_version: str | None = None
     trt_version_plain: str | None = None  # the plain -py3 container's, for tensorrt_plan models
+    gpu_memory_mib: float | None = None  # usable memory per GPU (--gpu-memory, else the table)
+    world_size: int | None = None  # the MPI world size the server is launched with
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +106,9 @@ class RunResult:
     target: Target
     results: tuple[Result, ...]
     notes: tuple[str, ...] = ()
+    # run metadata beyond one local repository: the repositories, per store the requests made
+    # and bytes read (JSON ``run``); None for a plain local run
+    meta: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

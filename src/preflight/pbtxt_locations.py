@@ -25,6 +25,7 @@ from .triton_proto import is_map, is_repeated
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 _OPEN = {"{": "}", "<": ">"}
 _INT_TYPES = {"int32", "int64", "uint32", "uint64", "sint32", "sint64"}
+MAX_PLACEHOLDERS = 500  # placeholders kept per file, the first ones
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +98,11 @@ class _Walker:
 
     # -- tokens ---------------------------------------------------------------
     def pos(self) -> Pos:
+        # The tokenizer's own counters: ParseError("") copies the whole current line on each
+        # call, quadratic on a long line (a `${` flood); that stays the fallback.
+        line, column = getattr(self.tok, "_line", None), getattr(self.tok, "_column", None)
+        if isinstance(line, int) and isinstance(column, int):
+            return Pos(line + 1, column + 1)
         err = self.tok.ParseError("")
         return Pos(int(err.GetLine()), int(err.GetColumn()))
 
@@ -273,6 +279,8 @@ class _Walker:
             self._add_placeholder(m.group(1), at, fd, path, in_string=True)
 
     def _add_placeholder(self, name: str, where: Pos, fd: Any, path: str, in_string: bool) -> None:
+        if len(self.out.placeholders) >= MAX_PLACEHOLDERS:
+            return
         leaf = path.rsplit(".", 1)[-1]
         self.out.placeholders.append(
             {
@@ -331,16 +339,6 @@ def _strip_comment(line: str) -> str:
     return line
 
 
-def _in_string(line: str, index: int) -> bool:
-    quote = ""
-    for ch in line[:index]:
-        if quote and ch == quote:
-            quote = ""
-        elif not quote and ch in "'\"":
-            quote = ch
-    return bool(quote)
-
-
 def scan(text: str, descriptor: Any) -> ScanResult:
     """Walk ``text`` against ``descriptor``; never raises."""
     walker = _Walker(text)
@@ -350,8 +348,19 @@ def scan(text: str, descriptor: Any) -> ScanResult:
     # Placeholders the walk could not reach (inside skipped blocks, after a broken token).
     seen = {(p["line"], p["column"]) for p in out.placeholders}
     for number, line in enumerate(text.split("\n"), start=1):
+        if len(out.placeholders) >= MAX_PLACEHOLDERS:
+            break
         body = _strip_comment(line)
+        quote, done = "", 0  # inside quotes so far, carried along the line: linear on a `${` flood
         for m in _PLACEHOLDER.finditer(body):
+            if len(out.placeholders) >= MAX_PLACEHOLDERS:
+                break
+            for ch in body[done : m.start()]:
+                if quote and ch == quote:
+                    quote = ""
+                elif not quote and ch in "'\"":
+                    quote = ch
+            done = m.start()
             if (number, m.start() + 1) in seen:
                 continue
             lead = re.match(r"\s*([A-Za-z_][A-Za-z0-9_]*)", body)
@@ -363,8 +372,9 @@ def scan(text: str, descriptor: Any) -> ScanResult:
                     "key": lead.group(1) if lead else None,
                     "field_path": None,
                     "fill": f"{m.group(1)}:<value>",
-                    "in_string": _in_string(body, m.start()),
+                    "in_string": bool(quote),
                 }
             )
     out.placeholders.sort(key=lambda p: (p["line"], p["column"]))
+    del out.placeholders[MAX_PLACEHOLDERS:]  # a `${` flood: each is a finding to print
     return out

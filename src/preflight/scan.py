@@ -9,10 +9,13 @@ writer's ``NAMESPACES``. What the scan itself finds out is in ``scan.*``:
   directory; None without one), ``scan.engine_dir`` (the directory, relative to the
   repository; None when not found), ``scan.engine_dir_mapping`` (how the path was resolved, or
   why not), ``scan.engine_config_found`` (the directory holds a config.json file),
-  ``scan.build_log`` (the log read), ``scan.build_log_found``, ``scan.build_log_discovery``.
+  ``scan.build_log`` (the log read), ``scan.build_log_found``, ``scan.build_log_discovery``,
+  ``scan.require_build_log`` (``--require-build-log``: a missing log fails).
 - Of a Python model naming a ``tokenizer_dir``: ``scan.tokenizer_dir`` (as written),
   ``scan.tokenizer_dir_mapping``, ``scan.tokenizer_dir_found``, ``scan.tokenizer_files`` (the
   tokenizer files it holds).
+- Of the repository, and of each model: ``scan.backends`` (the backends the repository's
+  models name, sorted: the image flavour the deployment needs).
 - Of an engine file: ``scan.engine_kind`` (``trtllm-rank`` or ``plan``),
   ``scan.cc_model_filename_key`` (the compute capability ``cc_model_filenames`` gives the file),
   ``scan.require_deserialize`` (with ``--deserialize``: whether an attempt that could not run
@@ -21,21 +24,24 @@ writer's ``NAMESPACES``. What the scan itself finds out is in ``scan.*``:
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from types import ModuleType
 
-from .derive import backend, deploy, engines, ensemble, trtllm
+from . import safe_files
+from .derive import autocomplete, backend, deploy, engines, ensemble, memory, trtllm
 from .errors import RepositoryError
 from .facts import merge, value_of
 from .model import Fact, Facts, Location, Subject
-from .paths import relative_to_repo
+from .paths import display, relative_to_repo
 from .placeholders import is_unfilled
 from .sources import (
     MANIFEST_NAME,
     engine_config,
+    launch,
+    plan_plugins,
     target,
+    tokenizer,
     triton_config,
     triton_layout,
     trt_engine,
@@ -67,6 +73,10 @@ class ScanOptions:
     path_map: list[tuple[str, str]] = field(default_factory=list)
     deserialize: bool = False
     require_deserialize: bool = False
+    require_build_log: bool = False  # --require-build-log: a model without a log fails TLLM001
+    # a folder one level above repositories yields the repository subject alone (PF003 names
+    # the repositories); only when that rule runs, so that no run passes such a folder
+    stop_above_repositories: bool = False
 
 
 @dataclass(slots=True)
@@ -89,9 +99,18 @@ def _own(into: Facts, new: Facts) -> Facts:
 
 
 def map_path(value: str, repo: Path, path_map: list[tuple[str, str]]) -> tuple[Path | None, str]:
+    """:func:`_map_path`; a path the system refuses to look up (a name too long) is not found."""
+    try:
+        return _map_path(value, repo, path_map)
+    except OSError as exc:
+        return None, f"{value[:200]!r} cannot be looked up: {exc.strerror or exc}"
+
+
+def _map_path(value: str, repo: Path, path_map: list[tuple[str, str]]) -> tuple[Path | None, str]:
     """Resolve a path written in a config (often a path inside the serving container).
 
-    Order: an explicit ``FROM=TO`` mapping; the path itself when it exists (relative paths
+    Order: an explicit ``FROM=TO`` mapping (the longest FROM that matches; the last given of
+    equal ones); the path itself when it exists (relative paths
     are taken from REPO); then the longest tail of the path that exists inside REPO
     (``/models/tensorrt_llm/1`` -> ``REPO/tensorrt_llm/1``). Returns the path, or None, and
     a sentence saying which mapping was used or why none applies.
@@ -100,28 +119,43 @@ def map_path(value: str, repo: Path, path_map: list[tuple[str, str]]) -> tuple[P
         return None, f"{value!r} is an unfilled template placeholder"
     if value != value.strip():
         return None, f"{value!r} has white space around it: the backend keeps it in the path"
+    # An explicit mapping wins over every guess, even when its target is missing; of several,
+    # the longest FROM (the most specific), and of equally long ones the last given
+    # (.preflight.yaml's come first, the command line's after them).
+    chosen: tuple[str, str, str] | None = None
     for src, dst in path_map:
         src_norm = src.rstrip("/")
-        if value == src_norm or value.startswith(src_norm + "/"):
-            rest = value[len(src_norm) :].lstrip("/")
-            mapped = Path(dst) / rest if rest else Path(dst)
-            if not mapped.is_absolute():
-                mapped = repo / mapped
-            return mapped, f"{value} -> {mapped} (path map {src}={dst})"
+        matches = value == src_norm or value.startswith(src_norm + "/")
+        if matches and (chosen is None or len(src_norm) >= len(chosen[0])):
+            chosen = (src_norm, src, dst)
+    if chosen is not None:
+        src_norm, src, dst = chosen
+        rest = value[len(src_norm) :].lstrip("/")
+        mapped = Path(dst) / rest if rest else Path(dst)
+        if not mapped.is_absolute():
+            mapped = repo / mapped
+        if not safe_files.inside(mapped):  # only a --path-map target may lead out
+            return None, f"{value} -> {mapped} {safe_files.OUTSIDE} (path map {src}={dst})"
+        return mapped, f"{value} -> {relative_to_repo(mapped, repo)} (path map {src}={dst})"
     direct = Path(value) if Path(value).is_absolute() else repo / value
-    if direct.is_dir():
-        return direct, f"{value} (exists as written)"
-    if direct.exists():
-        return None, f"{value} is a file, not a folder"
+    if safe_files.inside(direct):  # outside the repository: only its tails are looked at
+        if direct.is_dir():
+            return direct, f"{value} (exists as written)"
+        if direct.exists():
+            return None, f"{value} is a file, not a folder"
     parts = [p for p in PurePosixPath(value).parts if p not in ("/", "")]
     for start in range(len(parts)):
         tail = parts[start:]
         candidate = repo.joinpath(*tail)
         shown = "/".join(tail)
+        if not safe_files.inside(candidate):
+            return None, f"{value} -> {shown} {safe_files.OUTSIDE}"
         if candidate.is_dir():
             return candidate, f"{value} -> {shown} (matched by its tail inside the repository)"
         if candidate.exists():
             return None, f"{value} -> {shown} is a file, not a folder"
+    if not safe_files.inside(direct) and direct.exists():
+        return None, f"{value} {safe_files.OUTSIDE} (map it with --path-map FROM=TO)"
     return None, f"{value} does not exist, and no tail of it exists inside the repository"
 
 
@@ -144,7 +178,7 @@ def build_log_in(engine_dir: Path) -> tuple[Path | None, str]:
 
 def _file_names(folder: Path) -> list[str]:
     try:
-        return sorted(os.listdir(folder))
+        return safe_files.list_dir(folder)
     except OSError:
         return []
 
@@ -156,7 +190,10 @@ def _versions(model_dir: Path, facts: Facts) -> dict[int, Path]:
 
 
 def _exists(path: Path) -> bool:
-    return path.exists() or path.is_symlink()
+    try:
+        return path.exists() or path.is_symlink()
+    except (OSError, ValueError):  # a name from config.json too long for the system, a NUL
+        return False
 
 
 # --- engine files ----------------------------------------------------------------------------
@@ -175,6 +212,8 @@ def _engine_subject(
     here = Location(str(path))
     _add(facts, trt_engine.extract(path), trt_engine)
     _own(facts, {"scan.engine_kind": Fact(kind, here)})
+    if kind == "plan":  # the plugins a tensorrt_plan model's plan names (bounded scan)
+        _add(facts, plan_plugins.extract(path), plan_plugins)
     if cc_key is not None:
         _own(facts, {"scan.cc_model_filename_key": Fact(cc_key, here)})
     _add(facts, deploy.derive(facts, str(path)), deploy)
@@ -183,20 +222,29 @@ def _engine_subject(
 
         _add(facts, deserialize.deserialize(path), deserialize)
         _own(facts, {"scan.require_deserialize": Fact(options.require_deserialize, here)})
-    return Subject("trt-engine", relative_to_repo(path, repo), str(path), facts)
+    model = value_of(context, "scan.model_name")
+    name = relative_to_repo(path, repo)
+    return Subject("trt-engine", name, str(path), facts, model=str(model or ""))
 
 
 def _plan_subjects(
     model_dir: Path, repo: Path, facts: Facts, options: ScanOptions
 ) -> list[Subject]:
     """Ordinary TensorRT models: each version's default model file and cc_model_filenames."""
-    default = value_of(facts, "triton.default_model_filename") or "model.plan"
+    default = (
+        value_of(facts, "triton.default_model_filename")
+        or value_of(facts, "autocomplete.default_model_filename")
+        or "model.plan"
+    )
     cc_files = value_of(facts, "triton.cc_model_filenames") or {}
     subjects = []
     for version in _versions(model_dir, facts).values():
         names = [default, *(v for v in cc_files.values() if isinstance(v, str))]
         for filename in dict.fromkeys(names):
             path = version / filename
+            pure = PurePosixPath(filename)
+            if pure.is_absolute() or ".." in pure.parts:
+                continue  # leads out of the version folder: the layout rules report it
             if not _exists(path):
                 continue  # the layout rules report a missing default model file
             cc_key = None
@@ -248,7 +296,10 @@ def _find_engine_dir(
     }
     if engine_dir is not None and found:
         own["scan.engine_config_found"] = Fact((engine_dir / "config.json").is_file(), where)
-    notes.append(f"{model_dir.name}: engine directory {how or 'not found'}")
+    if engine_dir is not None and found:  # notes show paths as the text report does
+        notes.append(f"{model_dir.name}: engine directory {display(engine_dir)} ({how})")
+    else:
+        notes.append(f"{model_dir.name}: engine directory not found ({how or 'no parameter'})")
     return _EngineDir(engine_dir, found, own)
 
 
@@ -277,10 +328,11 @@ def _read_build_log(
         {
             "scan.build_log_found": Fact(found, Location(str(engine_dir.path or model_dir))),
             "scan.build_log_discovery": Fact(how or "no build log", where),
+            "scan.require_build_log": Fact(options.require_build_log, where),
         },
     )
     if log_path is not None:
-        notes.append(f"{model_dir.name}: build log {relative_to_repo(log_path, repo)} ({how})")
+        notes.append(f"{model_dir.name}: build log {display(log_path)} ({how})")
 
 
 def _trtllm_subjects(
@@ -318,8 +370,10 @@ def _trtllm_subjects(
                     subjects.append(sub)
         ranks = engines.derive(facts, str(engine_dir.path), world, names, rank_facts)
         _add(facts, ranks, engines)
+        _add(facts, memory.derive(facts), memory)
     subjects.extend(_encoder_engines(repo, facts, engine_dir.path, options, notes))
-    subjects.insert(0, Subject("trtllm-model", model_dir.name, str(model_dir), facts))
+    model = Subject("trtllm-model", model_dir.name, str(model_dir), facts, model=model_dir.name)
+    subjects.insert(0, model)
     return subjects, notes
 
 
@@ -354,7 +408,7 @@ def _encoder_engines(
 
 def _tokenizer_dir(facts: Facts, repo: Path, path_map: list[tuple[str, str]]) -> Facts:
     """The folder a pre/postprocessing model's ``tokenizer_dir`` names, and its tokenizer files."""
-    if value_of(facts, "triton.backend") != "python" or "triton.parse_error" in facts:
+    if _backend(facts) != "python" or "triton.parse_error" in facts:
         return {}
     written = facts.get("triton.parameters.tokenizer_dir")
     if written is None or not isinstance(written.value, str) or is_unfilled(written.value):
@@ -377,7 +431,29 @@ def _tokenizer_dir(facts: Facts, repo: Path, path_map: list[tuple[str, str]]) ->
     return out
 
 
+def _tokenizer(facts: Facts, model_dir: Path, repo: Path, path_map: list[tuple[str, str]]) -> Facts:
+    """The tokenizer folder's tokenizer_config.json (as JSON data) and how the model's model.py
+    loads it (as text), for a Python model whose tokenizer_dir was found."""
+    written = value_of(facts, "scan.tokenizer_dir")
+    if value_of(facts, "scan.tokenizer_dir_found") is not True or not isinstance(written, str):
+        return {}
+    folder, _ = map_path(written, repo, path_map)
+    out: Facts = tokenizer.extract_dir(folder) if folder is not None else {}
+    versions = _versions(model_dir, facts)
+    if versions:
+        code = versions[max(versions)] / "model.py"
+        if code.is_file():
+            out.update(tokenizer.extract_loader(code))
+    return out
+
+
 # --- the repository --------------------------------------------------------------------------
+
+
+def _backend(facts: Facts) -> object:
+    """The backend Triton settles on (auto-complete), else the one the config names."""
+    resolved = value_of(facts, "autocomplete.backend")
+    return resolved if resolved else value_of(facts, "triton.backend")
 
 
 def scan(repo: Path, target_facts: Facts, options: ScanOptions) -> Scan:
@@ -400,24 +476,39 @@ def scan(repo: Path, target_facts: Facts, options: ScanOptions) -> Scan:
         config = triton_config.parse(model_dir / "config.pbtxt")
         _add(facts, triton_config.config_facts(config), triton_config)
         _add(facts, triton_layout.extract_model(model_dir, facts), triton_layout)
+        _add(facts, autocomplete.derive({**facts, **target_facts}), autocomplete)
         model_facts[model_dir.name] = facts
     for name, joined in ensemble.derive_repository(model_facts).items():
         _add(model_facts[name], joined, ensemble)
+    launch_facts = launch.extract(repo)  # launch commands the repository holds, read as text
     repo_facts: Facts = {}
     _add(repo_facts, target_facts, target)
+    # which backends the repository's models name: the container flavour they need
+    named = {_backend(f) for f in model_facts.values()}  # as auto-complete settles them
+    backends = Fact(sorted(b for b in named if isinstance(b, str) and b))
+    _own(repo_facts, {"scan.backends": backends})
     _add(repo_facts, triton_layout.extract_repository(repo), triton_layout)
     subjects.append(Subject("repo", ".", str(repo), repo_facts))
+    if (
+        options.stop_above_repositories
+        and value_of(repo_facts, "repo.nested_models")
+        and not value_of(repo_facts, "repo.config_folders")
+    ):  # a folder one level above repositories: PF003 names them, not one finding per folder
+        return Scan(subjects, notes)
 
     for name, facts in model_facts.items():
         _add(facts, backend.python_model_facts(facts, model_facts), backend)
         _own(facts, _tokenizer_dir(facts, repo, options.path_map))
+        _add(facts, _tokenizer(facts, repo / name, repo, options.path_map), tokenizer)
+        _own(facts, {"scan.backends": backends})
         model_dir = repo / name
         with_target = _add(dict(facts), target_facts, target)
-        subjects.append(Subject("triton-model", name, str(model_dir), with_target))
-        kind = value_of(facts, "triton.backend")
-        platform = value_of(facts, "triton.platform")
+        subjects.append(Subject("triton-model", name, str(model_dir), with_target, model=name))
+        kind = _backend(facts)
+        platform = value_of(facts, "autocomplete.platform") or value_of(facts, "triton.platform")
         if kind in TRTLLM_BACKENDS:
-            extra, more_notes = _trtllm_subjects(repo, model_dir, with_target, options)
+            with_launch = _add(dict(with_target), launch_facts, launch)
+            extra, more_notes = _trtllm_subjects(repo, model_dir, with_launch, options)
             subjects.extend(extra)
             notes.extend(more_notes)
         elif kind in PLAN_BACKENDS or (not kind and platform in PLAN_PLATFORMS):

@@ -6,6 +6,7 @@ Every problem raises :class:`~preflight.errors.SettingsError` with file:line:col
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,17 @@ from .evaluator.suppress import Suppression
 from .model import Severity
 
 SETTINGS_NAME = ".preflight.yaml"
-_TARGET_KEYS = {"gpu", "triton", "trt", "trtllm", "gpu_count"}
+_TARGET_KEYS = {
+    "gpu",
+    "triton",
+    "trt",
+    "trtllm",
+    "gpu_count",
+    "gpu_memory",
+    "world_size",
+    "auto_complete",
+    "driver",
+}
 _TOP_KEYS = {
     "target",
     "fail-on",
@@ -27,7 +38,9 @@ _TOP_KEYS = {
     "path-map",
     "deserialize",
     "require-deserialize",
+    "require-build-log",
     "ignore",
+    "limits",
 }
 _RULE_KEYS = {"enabled", "severity", "options"}
 
@@ -45,6 +58,9 @@ class Settings:
     require_deserialize: bool = False
     doc: yamlmarks.Document | None = None  # for pointing later errors at their lines
     ignore: list[Suppression] = field(default_factory=list)
+    limits: dict[str, int] = field(default_factory=dict)  # size caps per kind of file
+    require_build_log: bool = False  # a trtllm model without a build log fails TLLM001
+    target_none: bool = False  # `target: none`: layout and config checks only
 
 
 def _str(doc: yamlmarks.Document, keys: list[str | int], value: Any) -> str:
@@ -74,6 +90,50 @@ def _bool(doc: yamlmarks.Document, keys: list[str | int], value: Any) -> bool:
     return value
 
 
+def _confine(
+    doc: yamlmarks.Document,
+    keys: list[str | int],
+    path: Path,
+    base: Path,
+    trusted: bool,
+    errors: list[str],
+) -> None:
+    """A path the repository's settings name stays inside the repository."""
+    if trusted:
+        return
+    from . import safe_files
+
+    with safe_files.confined(base):
+        if not safe_files.inside(path):
+            errors.append(doc.error(keys, safe_files.OUTSIDE))
+
+
+_SIZE = re.compile(r"^\s*([0-9]{1,15})\s*([KMG]i?B?|B)?\s*$", re.ASCII | re.IGNORECASE)
+_UNITS = {"": 1, "B": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+
+
+def _limits(doc: yamlmarks.Document, raw: Any, errors: list[str]) -> dict[str, int]:
+    """``limits: {config.pbtxt: 16MiB, build-log: 8GiB, ...}``: size caps per kind of file."""
+    from . import safe_files
+
+    if not isinstance(raw, dict):
+        errors.append(doc.error(["limits"], "expected a mapping of file kind to size"))
+        return {}
+    out: dict[str, int] = {}
+    for kind, value in raw.items():
+        if kind not in safe_files.DEFAULT_CAPS:
+            known = ", ".join(sorted(safe_files.DEFAULT_CAPS))
+            errors.append(doc.error(["limits", kind], f"unknown kind of file; expected {known}"))
+            continue
+        match = _SIZE.match(str(value)) if isinstance(value, (int, str)) else None
+        if match is None or isinstance(value, bool):
+            errors.append(doc.error(["limits", kind], "expected a size such as 16MiB or 1048576"))
+            continue
+        unit = (match.group(2) or "").upper()[:1]
+        out[str(kind)] = int(match.group(1)) * _UNITS[unit]
+    return out
+
+
 def parse_path_map(entry: str) -> tuple[str, str]:
     """'FROM=TO' -> (FROM, TO)."""
     src, sep, dst = entry.partition("=")
@@ -82,8 +142,10 @@ def parse_path_map(entry: str) -> tuple[str, str]:
     return src, dst
 
 
-def load(path: Path) -> Settings:
-    """Parse and check one settings file; every problem is one line of the SettingsError."""
+def load(path: Path, trusted: bool = False) -> Settings:
+    """Parse and check one settings file; every problem is one line of the SettingsError.
+    Unless ``trusted`` (a file named on the command line), the paths it names (build-log,
+    rule-dirs) must stay inside its own folder, the repository (``safe_files``)."""
     doc = yamlmarks.load(path)
     data = doc.data if doc.data is not None else {}
     if not isinstance(data, dict):
@@ -98,8 +160,10 @@ def load(path: Path) -> Settings:
             )
     try:
         target = data.get("target") or {}
+        if isinstance(target, str) and target.strip().lower() == "none":
+            cfg.target_none, target = True, {}  # layout and config checks only
         if not isinstance(target, dict):
-            raise SettingsError(doc.error(["target"], "expected a mapping"))
+            raise SettingsError(doc.error(["target"], "expected a mapping, or none"))
         for key, value in target.items():
             if key not in _TARGET_KEYS:
                 errors.append(
@@ -108,7 +172,17 @@ def load(path: Path) -> Settings:
                         f"unknown key; expected one of {', '.join(sorted(_TARGET_KEYS))}",
                     )
                 )
-            elif key == "gpu_count":
+            elif key == "gpu_memory":  # GiB per GPU: a MIG slice or a shared GPU
+                number = isinstance(value, (int, float)) and not isinstance(value, bool)
+                if not number or not 0 < value < 1e6:
+                    errors.append(doc.error(["target", key], "expected GiB, a positive number"))
+                else:
+                    cfg.target[key] = float(value)
+            elif key == "driver" and type(value) in (int, float):  # not a bool
+                cfg.target[key] = str(value)  # `driver: 550` (quote 535.10: YAML drops the 0)
+            elif key == "auto_complete":  # false: the server runs --disable-auto-complete-config
+                cfg.target[key] = _bool(doc, ["target", key], value)
+            elif key in ("gpu_count", "world_size"):
                 if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                     errors.append(doc.error(["target", key], "expected a positive whole number"))
                 else:
@@ -121,13 +195,17 @@ def load(path: Path) -> Settings:
                 errors.append(doc.error(["fail-on"], "expected error, warning or info"))
             else:
                 cfg.fail_on = value
-        for key in ("deserialize", "require-deserialize"):
+        for key in ("deserialize", "require-deserialize", "require-build-log"):
             if key in data:
                 setattr(cfg, key.replace("-", "_"), _bool(doc, [key], data[key]))
         if "build-log" in data:
             cfg.build_log = base / _str(doc, ["build-log"], data["build-log"])
+            _confine(doc, ["build-log"], cfg.build_log, base, trusted, errors)
         for index, entry in enumerate(_list(doc, ["rule-dirs"], data.get("rule-dirs"))):
             cfg.rule_dirs.append(base / _str(doc, ["rule-dirs", index], entry))
+            _confine(doc, ["rule-dirs", index], cfg.rule_dirs[-1], base, trusted, errors)
+        if "limits" in data:
+            cfg.limits = _limits(doc, data["limits"], errors)
         path_map = data.get("path-map") or {}
         if not isinstance(path_map, dict):
             raise SettingsError(doc.error(["path-map"], "expected a mapping FROM: TO"))

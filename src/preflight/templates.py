@@ -106,7 +106,9 @@ class _Formatter(string.Formatter):
         return value, first
 
     def format_field(self, value: Any, format_spec: str) -> str:
-        return str(super().format_field(display(value), format_spec))
+        if not spec_ok(format_spec):  # `{subject:>100000000}` would allocate gigabytes
+            format_spec = ""
+        return neutral(str(super().format_field(display(value), format_spec)))
 
 
 _FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z0-9][A-Za-z0-9_-]*)*$")
@@ -115,6 +117,43 @@ _FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z0-9][A-Za-z0-9_-]*)*$")
 def field_ok(field_name: str) -> bool:
     """A message field is a dotted name whose parts do not start with an underscore."""
     return bool(_FIELD.match(field_name))
+
+
+# A format spec's width or precision: digits after the fill/align/sign part.
+_SPEC_NUMBER = re.compile(r"[0-9]+")
+MAX_WIDTH = 200
+QUOTE_LIMIT = 500  # one value quoted in a message
+MESSAGE_LIMIT = 4000  # one whole message
+
+
+def spec_ok(spec: str) -> bool:
+    """A format spec whose widths and precisions stay small (the fill character may be a
+    digit: ``{x:0>5}`` is fine, so every run of digits is read as a number)."""
+    return len(spec) <= 20 and all(int(n) <= MAX_WIDTH for n in _SPEC_NUMBER.findall(spec))
+
+
+# C0 and C1 controls, DEL, the bidirectional overrides and isolates, line and paragraph
+# separators, lone surrogates: what can move the cursor, recolour or reorder a terminal line.
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff\ud800-\udfff]"
+)
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group(0)
+    if char in _NAMED:
+        return _NAMED[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def neutral(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """``text`` safe to print on one line: control characters and escape sequences shown
+    escaped (``\\x1b``, ``\\n``), cut to ``limit`` characters with ``...`` after."""
+    if len(text) > limit:
+        text = text[:limit] + "..."
+    return _UNSAFE.sub(_escape, text)
 
 
 def fields(template: str) -> list[str]:
@@ -129,12 +168,17 @@ def errors(template: str) -> list[str]:
     except ValueError as exc:
         return [f"not a valid message template: {exc}"]
     bad = [f for f in names if not field_ok(f)]
-    return [f"template field {{{f}}} must be a dotted fact name" for f in bad]
+    out = [f"template field {{{f}}} must be a dotted fact name" for f in bad]
+    for _, name, spec, _ in string.Formatter().parse(template):
+        if name is not None and spec and not spec_ok(spec):
+            out.append(f"template field {{{name}}}: format spec {neutral(spec, 40)!r} is too wide")
+    return out
 
 
 def render(template: str, context: Mapping[str, Any], facts: Mapping[str, Any]) -> str:
     """``template`` with ``context`` names first, then facts by dotted key; never raises."""
     try:
-        return _Formatter(context, facts).format(template)
-    except (ValueError, IndexError, AttributeError, KeyError, TypeError) as exc:
-        return f"{template} (message template error: {exc})"
+        text = _Formatter(context, facts).format(template)
+    except (ValueError, IndexError, AttributeError, KeyError, TypeError, RecursionError) as exc:
+        text = f"{template} (message template error: {exc})"
+    return neutral(text, MESSAGE_LIMIT)

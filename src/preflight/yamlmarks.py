@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from . import safe_files
 from .errors import YamlError
 
 __all__ = ["Document", "YamlError", "json_path", "load", "parse_data"]
@@ -102,13 +103,17 @@ def parse_data(text: str) -> Any:
     return yaml.load(text, Loader=_Loader)
 
 
-def load(path: Path) -> Document:
-    """Read and parse one YAML file safely; a bad file raises YamlError with its line."""
+def load(path: Path, kind: str = "settings") -> Document:
+    """Read and parse one YAML file safely; a bad file raises YamlError with its line.
+    ``kind`` names the size cap (``safe_files.CAPS``): a large file is refused unread."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise YamlError(f"{path}: cannot read: {exc}") from None
+        text = safe_files.read_text(path, kind)
+    except OSError as exc:
+        raise YamlError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise YamlError(f"{path}: cannot read: not UTF-8 text (byte {exc.start})") from None
     loader = _Loader(text)
+    root = None
     try:
         root = loader.get_single_node()  # one parse: the node tree gives lines and the data
         alias = _first_alias(root)
@@ -124,6 +129,34 @@ def load(path: Path) -> Document:
         where = f"{mark.line + 1}:{mark.column + 1}" if mark is not None else "1:1"
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise YamlError(f"{path}:{where}: $: invalid YAML: {problem}") from None
+    except (RecursionError, MemoryError):
+        raise YamlError(f"{path}:1:1: $: invalid YAML: nested too deeply") from None
+    except ValueError:  # a scalar YAML types but cannot convert: 5000 digits, 2026-13-45
+        mark = _unconvertible(loader, root)
+        where = f"{mark.line + 1}:{mark.column + 1}" if mark is not None else "1:1"
+        raise YamlError(
+            f"{path}:{where}: $: invalid YAML: a number or date that cannot be read; quote it"
+        ) from None
     finally:
         loader.dispose()
     return Document(path, data, root)
+
+
+def _unconvertible(loader: Any, root: yaml.Node | None) -> Any:
+    """The start mark of the first scalar whose conversion fails (found after the fact)."""
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            convert = loader.yaml_constructors.get(node.tag)
+            try:
+                if convert is not None:
+                    convert(loader, node)
+            except ValueError:
+                return node.start_mark
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in reversed(node.value):
+                stack.extend((value, key))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+    return None

@@ -774,3 +774,7 @@ def materialize(variant: Variant, root: Path) -> Path:
 def model_names(repo: Path) -> list[str]:
     """Every model Triton's poll would see in ``repo``: each immediate subfolder, hidden ones too."""
     return sorted(p.name for p in repo.iterdir() if p.is_dir())
+
+
+VARIANTS += __import__("agreement.cases_config_families", fromlist=["_"]).VARIANTS  # issue 9 A
+VARIANTS += __import__("agreement.cases_autocomplete_ensemble", fromlist=["_"]).VARIANTS  # 9 B

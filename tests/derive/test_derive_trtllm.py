@@ -138,15 +138,26 @@ def test_incomplete_build_says_why(values: dict[str, Any], kind: str, words: str
     assert words in failure.message
 
 
-def test_no_log_found() -> None:
+def test_no_log_found_is_a_skip_unless_a_log_is_required() -> None:
+    """trtllm-build writes no log file: without one the build facts come from config.json."""
     facts = {
         "scan.build_log_found": fact(False, "/r/m/1"),
         "scan.build_log_discovery": fact("no *.log file in 1/ (pass --build-log FILE)", "/r/m"),
     }
+    with pytest.raises(MissingFact, match=r"scan\.build_log"):
+        _check("trtllm.build-succeeded", facts)
+    subject = Subject("trtllm-model", "m", "/r/m", facts)
+    [skip] = evaluate_rule(_rules()["TLLM001"], subject)
+    assert skip.status is Status.SKIP
+    assert skip.message == (
+        "m: no trtllm-build log (no *.log file in 1/ (pass --build-log FILE)); build facts from "
+        "config.json and the engine headers"
+    )
+    facts["scan.require_build_log"] = fact(True, "/r/m")
     [failure] = _failures("TLLM001", facts)
     assert failure.message == (
-        "m: no trtllm-build log found (no *.log file in 1/ (pass --build-log FILE)); the build "
-        "cannot be verified"
+        "m: no trtllm-build log found (no *.log file in 1/ (pass --build-log FILE)) and "
+        "require-build-log is set"
     )
 
 

@@ -1,13 +1,22 @@
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import replace
+from pathlib import Path
 
+import pytest
 from reporter_sample import AWKWARD, check_golden
 
 from preflight.model import Location, Result, RunResult, Severity, Status, Target
 from preflight.reporters import human
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _in_the_checkout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Paths are shown relative to the current directory: run from the checkout."""
+    monkeypatch.chdir(ROOT)
 
 
 def _render(run: RunResult, **options: bool) -> str:
@@ -44,44 +53,75 @@ def test_layout(run: RunResult) -> None:
         "target: RTX 4060 Ti (8.9), 34 SMs, Triton 25.06, TensorRT 10.10.0.31, TensorRT-LLM 0.20.0"
     )
     assert lines[-1] == "4 errors, 1 warning, 1 info, 4 passed, 2 skipped"
-    assert (
-        "  tensorrt_llm/1/build.log:17:5: error TLLM003 remove-input-padding: "
+    # One line per finding: path:line:col: ID severity: message, its fix indented below.
+    first = (
+        "examples/model_repo/tensorrt_llm/1/build.log:17:5: TLLM003 error: "
         "tensorrt_llm: remove_input_padding is False"
-    ) in lines
-    fix = (
-        lines.index(
-            "  tensorrt_llm/1/build.log:17:5: error TLLM003 remove-input-padding: "
-            "tensorrt_llm: remove_input_padding is False"
-        )
-        + 1
     )
+    assert first in lines
+    fix = lines.index(first) + 1
     assert lines[fix] == "    fix: Rebuild with `trtllm-build --remove_input_padding enable`."
-    assert (
-        f"  tensorrt_llm/config.pbtxt:4: warning TRITON010 batch-size-exceeds-engine: {AWKWARD}"
-        in lines
-    )
+    assert f"examples/model_repo/tensorrt_llm/config.pbtxt:4: TRITON010 warning: {AWKWARD}" in lines
     # No line: just the path. No location: the subject.
-    assert any(line.startswith("  tensorrt_llm/1/config.json: info TLLM020") for line in lines)
-    assert any(line.startswith("  tensorrt_llm/1/rank0.engine: error TRT001") for line in lines)
+    assert any(
+        line.startswith("examples/model_repo/tensorrt_llm/1/config.json: TLLM020 info:")
+        for line in lines
+    )
+    assert any(
+        line.startswith("examples/model_repo/tensorrt_llm/1/rank0.engine: TRT001 error:")
+        for line in lines
+    )
 
 
-def test_grouping_and_order(run: RunResult) -> None:
+def test_findings_in_place_order_then_skips_then_counts_per_rule(run: RunResult) -> None:
     lines = _render(run).splitlines()
-    # A group header follows each blank line; the last blank line precedes the summary.
-    headers = [lines[i + 1] for i, line in enumerate(lines[:-2]) if line == ""]
-    assert headers == ["(repository)", "preprocessing", "tensorrt_llm"]
-    body = lines[lines.index("tensorrt_llm") + 1 : -2]
-    kinds = [m.group(1) for m in map(re.compile(r"^  \S+: (\w+) ").match, body) if m]
-    assert kinds == ["error", "error", "error", "error", "warning", "info", "skipped"]
-    assert body[-1] == "  2 passed"
-    assert body[-2].startswith("  tensorrt_llm/1/rank0.engine: skipped TRT004")
+    heads = [line for line in lines if line.startswith("examples/model_repo/")]
+    places = [line.split(": ", 1)[0] for line in heads]
+    assert places[:6] == [
+        "examples/model_repo/tensorrt_llm/1/build.log:17:5",
+        "examples/model_repo/tensorrt_llm/1/build.log:130:1",
+        "examples/model_repo/tensorrt_llm/1/build.log:131:1",
+        "examples/model_repo/tensorrt_llm/1/config.json",
+        "examples/model_repo/tensorrt_llm/1/rank0.engine",
+        "examples/model_repo/tensorrt_llm/config.pbtxt:4",
+    ]
+    # the skips follow the findings, after a blank line
+    skips = [line for line in heads if " skipped: " in line]
+    assert [s.split(": ", 2)[1] for s in skips] == ["TRITON020 skipped", "TRT004 skipped"]
+    assert lines.index(skips[0]) > lines.index(heads[5]) + 1
+    # a count per rule, most frequent first, before the totals
+    table = lines[lines.index("Found 4 errors, 1 warning, 1 info:") + 1 : -1]
+    assert table[0].split() == ["2", "TLLM010", "error", "no-fatal-errors"]
+    assert sorted(row.split()[1] for row in table) == [
+        "TLLM003",
+        "TLLM010",
+        "TLLM020",
+        "TRITON010",
+        "TRT001",
+    ]
 
 
-def test_passes_listed_only_when_verbose(run: RunResult) -> None:
-    assert "TLLM001" not in _render(run)
+def test_passes_and_per_model_counts_only_when_verbose(run: RunResult) -> None:
+    quiet = _render(run)
+    assert "TLLM001" not in quiet and "passed per model" not in quiet
     verbose = _render(run, verbose=True)
-    assert "  tensorrt_llm/1/build.log:120: passed TLLM001 build-succeeded:" in verbose
-    assert "  2 passed" not in verbose
+    assert "examples/model_repo/tensorrt_llm/1/build.log:120: TLLM001 passed:" in verbose
+    assert "passed per model: (repository) 1, preprocessing 1, tensorrt_llm 2" in verbose
+
+
+def test_quiet_prints_the_findings_alone(run: RunResult) -> None:
+    lines = _render(run, quiet=True).splitlines()
+    assert lines[0].startswith("examples/model_repo/tensorrt_llm/1/build.log:17:5: TLLM003 error:")
+    assert len([line for line in lines if not line.startswith("    ")]) == 6
+    assert not any("passed" in line or "skipped" in line for line in lines)
+    clean = replace(run, results=tuple(r for r in run.results if r.status != Status.FAIL))
+    assert _render(clean, quiet=True) == ""
+
+
+def test_statistics_prints_the_count_per_rule_alone(run: RunResult) -> None:
+    rows = [line.split() for line in _render(run, statistics=True).splitlines()]
+    assert rows[0] == ["2", "TLLM010", "error", "no-fatal-errors"]
+    assert len(rows) == 5
 
 
 def test_multiline_message_is_indented() -> None:
@@ -97,7 +137,7 @@ def test_multiline_message_is_indented() -> None:
     )
     text = _render(RunResult("0.1.0", "r", Target(), (res,)))
     assert (
-        "  m/1/build.log:3: error TLLM010 no-fatal-errors: first line\n      second line\n" in text
+        "r/m/1/build.log:3: TLLM010 error: first line\n    second line\n    fix: Fix it.\n" in text
     )
 
 

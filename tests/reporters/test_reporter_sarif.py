@@ -25,7 +25,18 @@ def validator() -> jsonschema.Draft4Validator:
     )
 
 
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _in_the_checkout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sample's repo, examples/model_repo, is a real folder of this checkout: SARIF places
+    findings on real files, relative to the checkout root."""
+    monkeypatch.chdir(ROOT)
+
+
 def _render(run: RunResult, **options: Any) -> str:
+    options.setdefault("root", str(ROOT))
     buf = io.StringIO()
     sarif.render(run, buf, **options)
     return buf.getvalue()
@@ -73,8 +84,17 @@ def test_driver_and_rules(run: RunResult) -> None:
         "name": "remove-input-padding",
         "shortDescription": {"text": "remove input padding"},
         "fullDescription": {"text": "remove input padding"},
-        "help": {"text": "Rebuild with `trtllm-build --remove_input_padding enable`."},
+        "help": {
+            "text": "Rebuild with `trtllm-build --remove_input_padding enable`.",
+            "markdown": "**TLLM003**: remove input padding\n\n"
+            "**How to fix:** Rebuild with `trtllm-build --remove_input_padding enable`.",
+        },
         "defaultConfiguration": {"level": "error"},
+        "properties": {
+            "tags": ["triton-model-repository"],
+            "precision": "very-high",
+            "problem.severity": "error",
+        },
     }
     assert driver["rules"][ids.index("TLLM020")]["defaultConfiguration"] == {"level": "note"}
 
@@ -131,14 +151,15 @@ def test_locations(run: RunResult) -> None:
         "region": {"startLine": 17, "startColumn": 5},
     }
     assert physical("TRITON010")["region"] == {"startLine": 4}
-    # No line: no region at all.
-    assert "region" not in physical("TLLM020")
-    # No location: the subject's own path.
+    # No line: line 1, as code scanning drops a result without one.
+    assert physical("TLLM020")["region"] == {"startLine": 1}
+    # No location: the subject's own file (a binary engine: line 1).
     assert physical("TRT001") == {
         "artifactLocation": {
             "uri": "examples/model_repo/tensorrt_llm/1/rank0.engine",
             "uriBaseId": "%SRCROOT%",
-        }
+        },
+        "region": {"startLine": 1},
     }
 
 
@@ -149,50 +170,100 @@ def _uris(log: dict[str, Any]) -> list[str]:
     ]
 
 
-def test_uris_are_relative_to_the_checkout(run: RunResult) -> None:
-    """A relative repo path places the files in the checkout; otherwise paths stay as they are."""
-    assert sarif.default_srcroot("examples/model_repo") == "examples/model_repo/"
-    assert sarif.default_srcroot("./models/") == "models/"
-    assert sarif.default_srcroot(".") == ""
-    assert sarif.default_srcroot("/srv/models") == ""
-    assert sarif.default_srcroot("C:\\models") == ""
-    assert sarif.default_srcroot("../models") == ""
-    plain = _uris(_log(run, srcroot=""))
-    assert plain[0] == "tensorrt_llm/1/build.log"
-    assert _uris(_log(replace(run, repo="/abs/models"))) == plain
-    assert _uris(_log(run, srcroot="deploy/repo/"))[0] == "deploy/repo/tensorrt_llm/1/build.log"
+def test_every_result_is_on_a_file_with_a_start_line(run: RunResult) -> None:
+    """GitHub's ingestion rules: a physical location on a file, region.startLine >= 1."""
+    log = _log(run)
+    for res in log["runs"][0]["results"]:
+        [location] = res["locations"]
+        physical = location["physicalLocation"]
+        assert (ROOT / physical["artifactLocation"]["uri"]).is_file(), physical
+        assert physical["region"]["startLine"] >= 1
+        assert res["partialFingerprints"]["primaryLocationLineHash"]
+
+
+def test_uris_are_relative_to_the_checkout_root(run: RunResult, tmp_path: Path) -> None:
+    """From git (the folder holding .git above the repository) or --sarif-root."""
+    assert _uris(_log(run))[0] == "examples/model_repo/tensorrt_llm/1/build.log"
+    assert _uris(_log(run, root=str(ROOT / "examples")))[0] == "model_repo/tensorrt_llm/1/build.log"
+    # Found from git: a checkout in a temporary folder, the report run from elsewhere.
+    checkout = tmp_path / "checkout"
+    model = checkout / "deploy" / "models" / "m"
+    (model / "1").mkdir(parents=True)
+    (model / "config.pbtxt").write_text("name: 'm'\n")
+    (checkout / ".git").mkdir()
+    res = Result("TRT001", "x", Severity.ERROR, Status.FAIL, "m", "m", Location("m/config.pbtxt"))
+    one = RunResult("0.1.0", str(checkout / "deploy" / "models"), Target(), (res,))
+    assert _uris(_log(one, root=None)) == ["deploy/models/m/config.pbtxt"]
     # Fingerprints do not depend on where the repository sits.
     prints = [
-        [r["partialFingerprints"] for r in _log(run, srcroot=root)["runs"][0]["results"]]
-        for root in ("", "x/y")
+        [r["partialFingerprints"] for r in _log(run, root=root)["runs"][0]["results"]]
+        for root in (str(ROOT), str(ROOT / "examples"))
     ]
     assert prints[0] == prints[1]
 
 
-def test_location_at_the_repository_root() -> None:
-    res = Result("TRT001", "x", Severity.ERROR, Status.FAIL, "m", "", Location("."))
-    one = RunResult("0.1.0", "models", Target(), (res,))
-    assert _uris(_log(one)) == ["models"]
-    assert _uris(_log(one, srcroot="")) == ["."]
+def test_a_finding_on_a_folder_or_a_missing_file_moves_to_the_models_config(
+    tmp_path: Path,
+) -> None:
+    repo = tmp_path / "repo"
+    (repo / "my model" / "1").mkdir(parents=True)
+    (repo / "my model" / "config.pbtxt").write_text("name: 'my model'\n")
+    (tmp_path / ".git").mkdir()
+    on_folder = Result(
+        "TRITON020",
+        "x",
+        Severity.ERROR,
+        Status.FAIL,
+        "bad folder",
+        "my model",
+        Location(str(repo / "my model" / "1")),
+    )
+    missing = Result(
+        "TLLM005",
+        "y",
+        Severity.ERROR,
+        Status.FAIL,
+        "rank0.engine is missing",
+        "my model",
+        Location(str(repo / "my model" / "1" / "rank0.engine")),
+    )
+    no_location = Result("TRITON030", "z", Severity.ERROR, Status.FAIL, "m", "my model")
+    log = _log(
+        RunResult("0.1.0", str(repo), Target(), (on_folder, missing, no_location)), root=None
+    )
+    results = log["runs"][0]["results"]
+    assert _uris(log) == ["repo/my%20model/config.pbtxt"] * 3
+    assert all(r["locations"][0]["physicalLocation"]["region"] == {"startLine": 1} for r in results)
+    # The message names the original place.
+    assert results[1]["message"]["text"] == (
+        "rank0.engine is missing (at repo/my model/1/rank0.engine)"
+    )
 
 
-def test_model_level_failure_without_location_points_at_its_config() -> None:
-    res = Result("TRITON020", "x", Severity.ERROR, Status.FAIL, "m", "my model")
-    log = _log(RunResult("0.1.0", "repo", Target(), (res,)))
-    loc = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
-    assert loc["artifactLocation"]["uri"] == "repo/my%20model/config.pbtxt"
-    assert loc["region"] == {"startLine": 1}
-    repo_wide = replace(res, subject="")
-    log = _log(RunResult("0.1.0", "repo", Target(), (repo_wide,)))
-    assert "locations" not in log["runs"][0]["results"][0]
+def test_rule_metadata_for_code_scanning(run: RunResult) -> None:
+    meta = {"TLLM003": {"title": "T", "why": "W", "docs": "https://d", "group": "trtllm"}}
+    rules = _log(run, rules=meta)["runs"][0]["tool"]["driver"]["rules"]
+    by_id = {r["id"]: r for r in rules}
+    tllm003 = by_id["TLLM003"]
+    assert tllm003["properties"] == {
+        "tags": ["trtllm", "triton-model-repository"],
+        "precision": "very-high",
+        "problem.severity": "error",
+    }
+    assert "**How to fix:** Rebuild with" in tllm003["help"]["markdown"]
+    assert "[Documentation](https://d)" in tllm003["help"]["markdown"]
+    assert by_id["TLLM020"]["properties"]["problem.severity"] == "recommendation"
 
 
-def test_line_zero_gives_no_region(validator: jsonschema.Draft4Validator) -> None:
+def test_line_zero_gives_line_one(validator: jsonschema.Draft4Validator) -> None:
     res = Result("TRT001", "x", Severity.ERROR, Status.FAIL, "m", "a", Location("a/b c.log", 0, 0))
     log = _log(RunResult("0.1.0", "repo", Target(), (res,)))
     assert not list(validator.iter_errors(log))
     loc = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
-    assert loc == {"artifactLocation": {"uri": "repo/a/b%20c.log", "uriBaseId": "%SRCROOT%"}}
+    assert loc == {
+        "artifactLocation": {"uri": "repo/a/b%20c.log", "uriBaseId": "%SRCROOT%"},
+        "region": {"startLine": 1},
+    }
 
 
 def test_fingerprints_are_stable(run: RunResult) -> None:
@@ -211,6 +282,12 @@ def test_fingerprints_are_stable(run: RunResult) -> None:
     assert sarif.fingerprint("A", "p", "m") != sarif.fingerprint("A", "p", "n")
     assert sarif.fingerprint("A", "p", "m") != sarif.fingerprint("B", "p", "m")
     assert sarif.fingerprint("A", "p", "m") != sarif.fingerprint("A", "q", "m")
+    # line numbers inside the message do not change the identity
+    assert sarif.fingerprint("A", "p", "at config.pbtxt:4") == sarif.fingerprint(
+        "A", "p", "at config.pbtxt:9"
+    )
+    lines = [r["partialFingerprints"]["primaryLocationLineHash"] for r in first]
+    assert len(set(lines)) == len(lines)
 
 
 def test_skips_and_notes_are_notifications(run: RunResult) -> None:

@@ -11,10 +11,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from triton_findings import failures, model_problems, repo_facts, results, rules, texts
+from triton_findings import (
+    failures,
+    model_problems,
+    problems,
+    repo_facts,
+    results,
+    rules,
+    texts,
+)
 
 from preflight.checks.triton_layout import loaded_versions
-from preflight.model import Status
+from preflight.derive import autocomplete
+from preflight.facts import merge
+from preflight.model import Fact, Status
 from preflight.sources.triton_layout import (
     VersionFolder,
     extract_model,
@@ -135,10 +145,11 @@ def test_missing_config_unless_autofill_can_work(repo: Path) -> None:
     # a real server guesses the Python backend from model.py (agreement: lenient_missing_config)
     assert statuses(repo, "infer", "TRITON005") == ["pass"]
     (repo / "infer" / "1" / "model.py").unlink()
+    # nothing names a backend: core's AutoCompleteBackendFields refuses the name
     [text] = texts(repo, "infer", "TRITON005")
     assert text == (
-        f"failed to open text file for read {repo / 'infer' / 'config.pbtxt'}: "
-        "No such file or directory"
+        "Invalid model name: Could not determine backend for model 'infer' with no backend in "
+        "model configuration. Expected model name of the form 'model.<backend_name>'."
     )
     [item] = failures(repo, "infer", "TRITON005")
     assert item.location is not None and item.location.path == str(repo / "infer")
@@ -165,7 +176,10 @@ def test_name_mismatch_and_platform_backend(repo: Path) -> None:
     # with 1/model.py Triton's autofill picks the Python backend; without it nothing tells
     assert texts(repo, "infer", "TRITON011") == []
     (repo / "infer" / "1" / "model.py").unlink()
-    assert texts(repo, "infer", "TRITON011") == ["must specify 'platform' or 'backend' for 'infer'"]
+    assert texts(repo, "infer", "TRITON011") == [
+        "Invalid model name: Could not determine backend for model 'infer' with no backend in "
+        "model configuration. Expected model name of the form 'model.<backend_name>'."
+    ]
     edit(
         repo / "ensemble" / "config.pbtxt",
         'platform: "ensemble"',
@@ -270,10 +284,20 @@ def test_io_rules(repo: Path) -> None:
         "model input 'c' has different number of variable-size dimensions for dims and "
         "reshape for m"
     ]
-    assert "cannot have empty reshape for non-batching model" in by_tensor["d"][0]
+    # max_batch_size 0 with auto-complete: the TensorRT backend may still set it from the
+    # engine before core validates the IO, so an empty reshape is judged in strict mode only
+    assert "d" not in by_tensor
     assert by_tensor["e"][0].startswith("unsupported datatype TYPE_STRING for input 'e'")
-    assert by_tensor["f"] == ["model input 'f' must specify 'data_type' for m"]
-    assert by_tensor["g"] == ["model input 'g' must specify 'dims' for m"]
+    # with auto-complete (Triton's default) the TensorRT backend fills data_type and dims
+    assert "f" not in by_tensor and "g" not in by_tensor
+    noted = {(p.kind, p.fields["tensor"]) for p in model_problems(repo, "m", "TRITON060")}
+    assert {("data-type", "f"), ("dims", "g")} <= noted
+    # a server run with --disable-auto-complete-config validates them at poll time
+    strict = {k: f for k, f in repo_facts(repo)["m"].items() if not k.startswith("autocomplete.")}
+    strict["target.auto_complete"] = Fact(False)
+    merge(strict, autocomplete.derive(strict), autocomplete.NAMESPACES)
+    kinds = {(p.kind, p.fields["tensor"]) for p in problems(strict, "TRITON013")}
+    assert {("no-data-type", "f"), ("no-dims", "g"), ("empty-reshape", "d")} <= kinds
     assert by_tensor["h"] == ["model input NHWC/NCHW require 3 dims for m"]
     assert by_tensor["i"] == ["model input 'i' has different size for dims and reshape for m"]
     first = failures(repo, "m", "TRITON013")[0].location
@@ -635,12 +659,14 @@ def test_model_file_kinds_per_version(repo: Path) -> None:
     )
     facts = extract_model(repo / "det", repo_facts(repo)["det"])
     kinds = {(f["version"], f["name"]): f["kind"] for f in facts["layout.model_files"].value}
-    assert kinds == {
+    # every file auto-complete may choose is listed too (model.onnx, model.py, ...)
+    assert {k: v for k, v in kinds.items() if k[1] in ("sm89.plan", "model.plan")} == {
         (1, "sm89.plan"): "missing",
         (2, "sm89.plan"): "dir",
         (1, "model.plan"): "file",
         (2, "model.plan"): "missing",
     }
+    assert kinds[(1, "model.onnx")] == "missing"
     assert facts["layout.config_file"].value == "file"
     assert facts["layout.folder_name"].value == "det"
     located = facts["layout.model_files"].location

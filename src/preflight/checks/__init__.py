@@ -26,12 +26,21 @@ MODULES: tuple[str, ...] = (
     "triton_layout",
     "triton_io",
     "triton_scheduling",
+    "triton_batch_io",
+    "triton_sequence",
+    "triton_backend_config",
+    "triton_warmup",
     "triton_ensemble",
     "trtllm_build",
     "trtllm_engines",
     "tensorrt",
     "backend",
     "server",
+    "preflight",
+    "memory",
+    "placement",
+    "decoding",
+    "release",
 )
 
 

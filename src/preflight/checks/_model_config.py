@@ -15,7 +15,7 @@ from . import MissingFact
 # id(value) -> (value, message). Holding the value keeps its id from being reused while the
 # entry lives; every check of one model reads the same fact value, so it is rebuilt once.
 _CACHE: OrderedDict[int, tuple[Any, Any]] = OrderedDict()
-_CACHE_SIZE = 256
+_CACHE_SIZE = 4096  # evaluation goes rule by rule over every model: room for a large repository
 
 
 def message_of(value: dict[str, Any]) -> Any:
@@ -85,10 +85,30 @@ def config(facts: Facts) -> Config:
     )
 
 
-def is_tensorrt(msg: Any) -> bool:
-    """Whether the TensorRT backend serves the model. A set backend wins over the platform:
-    Triton loads ``platform: "tensorrt_plan"`` beside ``backend: "python"`` with the Python
-    backend (tests/agreement variant lenient_platform_with_python_backend)."""
+def resolved(facts: Facts, msg: Any | None = None) -> tuple[str, str, str]:
+    """(platform, backend, default_model_filename) after Triton's auto-complete
+    (``autocomplete.*``, derive/autocomplete.py); the config's own values when those facts are
+    absent (a check run on facts without the derivation)."""
+    got = [value_of(facts, f"autocomplete.{k}") for k in _RESOLVED]
+    if all(isinstance(v, str) for v in got):
+        return str(got[0]), str(got[1]), str(got[2])
+    if msg is None:
+        return "", "", ""
+    return str(msg.platform), str(msg.backend), str(msg.default_model_filename)
+
+
+_RESOLVED = ("platform", "backend", "default_model_filename")
+
+
+def is_tensorrt(msg: Any, facts: Facts | None = None) -> bool:
+    """Whether the TensorRT backend serves the model: the backend after auto-complete (a
+    ``model.plan`` with no platform in the config is one). A set backend wins over the
+    platform: Triton loads ``platform: "tensorrt_plan"`` beside ``backend: "python"`` with the
+    Python backend (tests/agreement variant lenient_platform_with_python_backend)."""
+    if facts is not None:
+        _, backend, _ = resolved(facts, msg)
+        if backend:
+            return backend == "tensorrt"
     if msg.backend:
         return bool(msg.backend == "tensorrt")
     return bool(msg.platform == "tensorrt_plan")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any
 
+from ..data.placeholders import Consequence, consequence_of
 from ..facts import item_location, value_of
 from ..model import Facts, Problem
+from ..placeholders import is_unfilled
 from . import check, problem
 
 
@@ -62,16 +64,14 @@ def unknown_fields(facts: Facts, params: Mapping[str, Any]) -> list[Problem]:
 
 # -- placeholders -------------------------------------------------------------------------
 
-# Parameters a model cannot do without: a placeholder left in one breaks the model as surely as
-# one in a number. Parameter -> (problem kind, whether it applies to a model with these
-# parameter keys); the rule file says what happens for each kind.
-_LLM_KEYS = ("gpt_model_type", "gpt_model_path")
-REQUIRED_PARAMETERS: dict[str, tuple[str, Callable[[set[str]], bool]]] = {
-    # tensorrtllm backend (model_instance_state.cc): no default, the model fails to load
-    "gpt_model_type": ("gpt-model-type", lambda keys: True),
-    # pre/postprocessing model.py: AutoTokenizer.from_pretrained(tokenizer_dir) of the literal
-    # placeholder fails in initialize(); the LLM model itself only reads it for guided decoding
-    "tokenizer_dir": ("tokenizer-dir", lambda keys: not any(k in keys for k in _LLM_KEYS)),
+# What an unfilled ${key} in a parameters string does depends on what reads the parameter: the
+# table in data/placeholders.yaml (by backend and the model's parameter keys, with its sources).
+# A parameter whose consequence is "error" is judged with the values Triton reads itself
+# (TRITON003); "default" keys are listed once per model (TRITON004); "unset" ones not at all.
+# REQUIRED_PARAMETERS names the error kinds whose rule message quotes the reader's own words.
+REQUIRED_PARAMETERS: dict[str, str] = {
+    "gpt_model_type": "gpt-model-type",
+    "tokenizer_dir": "tokenizer-dir",
 }
 
 
@@ -90,17 +90,37 @@ def _parameter_keys(facts: Facts) -> set[str]:
     return keys
 
 
-def _required_kind(placeholder: Mapping[str, Any], keys: set[str]) -> str | None:
-    """The kind of a placeholder left in a parameter the model needs; else None."""
-    if not _in_parameter_string(placeholder):
-        return None
-    entry = REQUIRED_PARAMETERS.get(str(placeholder.get("key")))
-    if entry is None or not entry[1](keys):
-        return None
-    return entry[0]
+def _filled(facts: Facts, key: str) -> bool:
+    value = value_of(facts, f"triton.parameters.{key}")
+    return isinstance(value, str) and bool(value.strip()) and not is_unfilled(value)
 
 
-def _placeholder(kind: str, item: Mapping[str, Any]) -> Problem:
+def _backend(facts: Facts) -> str | None:
+    backend = value_of(facts, "autocomplete.backend") or value_of(facts, "triton.backend")
+    if not isinstance(backend, str):
+        return ""
+    if is_unfilled(backend):
+        return None  # unfilled: the parameters are matched against every reader
+    return backend
+
+
+def _consequence(facts: Facts, item: Mapping[str, Any], keys: set[str]) -> Consequence:
+    """What the unfilled parameter of ``item`` does in this model, for the target's release."""
+    release = value_of(facts, "target.trtllm_version")
+    found = consequence_of(
+        _backend(facts),
+        keys,
+        str(item.get("key")),
+        release if isinstance(release, str) else None,
+    )
+    if found.consequence == "error" and any(_filled(facts, k) for k in found.unless_filled):
+        return Consequence("unset", found.reason, found.kind, found.source)
+    if any(_filled(facts, k) for k in found.error_when_filled):
+        return Consequence("error", found.reason, found.kind, found.source)
+    return found
+
+
+def _placeholder(kind: str, item: Mapping[str, Any], **extra: Any) -> Problem:
     return problem(
         kind,
         item_location(item, ""),
@@ -111,39 +131,55 @@ def _placeholder(kind: str, item: Mapping[str, Any]) -> Problem:
         column=item.get("column"),
         fill=item.get("fill"),
         field_path=item.get("field_path"),
+        **extra,
     )
 
 
 @check(
     "triton.placeholders-in-values",
     requires=("triton.placeholders",),
-    kinds=("value", "gpt-model-type", "tokenizer-dir"),
+    kinds=("value", "parameter", "gpt-model-type", "tokenizer-dir"),
 )
 def placeholders_in_values(facts: Facts, params: Mapping[str, Any]) -> list[Problem]:
     """No ``${name}`` is left where Triton reads the value itself (a number, an enum, a string
-    such as backend or name), nor in a parameter the model cannot do without.
+    such as backend or name), nor in a parameter whose reader fails on it.
 
-    A placeholder in a ``parameters`` string reaches the backend, which mostly falls back to a
-    default (``triton.placeholders-in-parameters``); ``gpt-model-type`` and ``tokenizer-dir``
-    are the parameters that have no default (REQUIRED_PARAMETERS).
+    ``parameter`` (with ``reason``): the placeholder table (data/placeholders.yaml) says the
+    model fails to load or every request fails; ``gpt-model-type`` and ``tokenizer-dir`` are
+    such parameters with their reader's own words in the rule file.
     """
     keys = _parameter_keys(facts)
     found = []
     for item in facts["triton.placeholders"].value:
-        required = _required_kind(item, keys)
-        if required is not None:
-            found.append(_placeholder(required, item))
-        elif not _in_parameter_string(item):
+        if not _in_parameter_string(item):
             found.append(_placeholder("value", item))
+            continue
+        result = _consequence(facts, item, keys)
+        if result.consequence != "error":
+            continue
+        kind = REQUIRED_PARAMETERS.get(str(item.get("key")), "parameter")
+        found.append(_placeholder(kind, item, reason=result.reason))
     return found
 
 
-@check("triton.placeholders-in-parameters", requires=("triton.placeholders",), kinds=("string",))
+@check("triton.placeholders-in-parameters", requires=("triton.placeholders",), kinds=("defaults",))
 def placeholders_in_parameters(facts: Facts, params: Mapping[str, Any]) -> list[Problem]:
-    """No ``${name}`` is left inside a ``parameters`` string whose backend has a default."""
+    """Optional parameters left unfilled, whose reader falls back to its default: one problem
+    per model, at the first of them, listing their keys (``keys``, ``count``, ``fill``)."""
     keys = _parameter_keys(facts)
-    return [
-        _placeholder("string", item)
+    items = [
+        item
         for item in facts["triton.placeholders"].value
-        if _in_parameter_string(item) and _required_kind(item, keys) is None
+        if _in_parameter_string(item) and _consequence(facts, item, keys).consequence == "default"
+    ]
+    if not items:
+        return []
+    names = sorted({str(item.get("key")) for item in items})
+    return [
+        _placeholder(
+            "defaults",
+            items[0],
+            keys=", ".join(names),
+            count=len(names),
+        )
     ]

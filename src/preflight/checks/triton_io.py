@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..facts import value_of
 from ..model import Facts, Problem
 from ..triton_proto import load_model_config_pb2
 from . import check, problem
-from ._model_config import config, is_tensorrt
+from ._model_config import config, is_tensorrt, resolved
 
 # Data types a TensorRT plan can carry (config side).
 _TRT_TYPES = {
@@ -50,6 +51,8 @@ def _segments(dims: list[int]) -> list[int]:
         "reshape-size",
         "format-dims",
         "shape-tensor",
+        "non-linear-platform",
+        "non-linear-dims",
         "tensorrt-data-type",
     ),
 )
@@ -61,8 +64,11 @@ def io_valid(facts: Facts, params: Mapping[str, Any]) -> list[Problem]:
     msg = cfg.message
     pb2 = load_model_config_pb2()
     found: list[Problem] = []
-    trt = is_tensorrt(msg)
+    trt = is_tensorrt(msg, facts)
     batching = msg.max_batch_size > 0
+    # The backend fills a listed tensor's missing data_type and dims from the model file
+    # before core validates them (auto-complete; triton.io-completed reports those).
+    completes = value_of(facts, "autocomplete.completes_io") == "entries"
     for io, tensors in (("input", msg.input), ("output", msg.output)):
         for i, t in enumerate(tensors):
             here = f"{io}[{i}]"
@@ -96,9 +102,9 @@ def io_valid(facts: Facts, params: Mapping[str, Any]) -> list[Problem]:
             if not t.name:
                 bad("no-name")
                 continue
-            if dtype == "TYPE_INVALID":
+            if dtype == "TYPE_INVALID" and not completes:
                 bad("no-data-type")
-            if len(t.dims) == 0:
+            if len(t.dims) == 0 and not completes:
                 bad("no-dims")
             if any(d == 0 or d < -1 for d in t.dims):
                 bad("bad-dims", "dims")
@@ -108,15 +114,23 @@ def io_valid(facts: Facts, params: Mapping[str, Any]) -> list[Problem]:
                 if any(d == 0 or d < -1 for d in shape):
                     bad("bad-reshape", "reshape")
                 elif not shape and not batching:
-                    bad("empty-reshape", "reshape")
+                    # a backend that completes the config may set max_batch_size first
+                    # (tensorrt_backend AutoCompleteConfigHelper when it is 0)
+                    if not completes:
+                        bad("empty-reshape", "reshape")
                 elif dims.count(-1) != shape.count(-1):
                     bad("reshape-variable-dims", "reshape")
                 elif _segments(dims) != _segments(shape):
                     bad("reshape-size", "reshape")
             if io == "input" and t.format in (1, 2) and len(t.dims) != 3:
                 bad("format-dims", "format")
-            if t.is_shape_tensor and not trt:
+            if t.is_shape_tensor and resolved(facts, msg)[0] != "tensorrt_plan":
                 bad("shape-tensor")
+            # ValidateNonLinearFormatIO (core model_config_utils.cc)
+            if t.is_non_linear_format_io and resolved(facts, msg)[0] != "tensorrt_plan":
+                bad("non-linear-platform")
+            elif t.is_non_linear_format_io and len(t.dims) != 3:
+                bad("non-linear-dims")
             if trt and dtype not in _TRT_TYPES and dtype != "TYPE_INVALID":
                 bad("tensorrt-data-type", "data_type")
     return found
@@ -146,4 +160,38 @@ def io_unique_names(facts: Facts, params: Mapping[str, Any]) -> list[Problem]:
                     )
                 )
             seen.add((io, t.name))
+    return found
+
+
+@check(
+    "triton.io-completed",
+    requires=("triton.config", "autocomplete.completes_io"),
+    kinds=("data-type", "dims", "list"),
+)
+def io_completed(facts: Facts, params: Mapping[str, Any]) -> list[Problem]:
+    """The inputs and outputs the backend completes from the model file at load
+    (``autocomplete.completes_io``): a listed tensor without data_type or dims (TensorRT's
+    FixIO, a Python model's auto_complete_config), or an empty input or output list (ONNX
+    Runtime, OpenVINO, TensorRT). A note: preflight cannot see what the file holds."""
+    cfg = config(facts)
+    msg = cfg.message
+    completes = facts["autocomplete.completes_io"].value
+    if completes == "none" or msg.platform == "ensemble":
+        return []
+    backend = resolved(facts, msg)[1]
+    found: list[Problem] = []
+    for io, tensors in (("input", msg.input), ("output", msg.output)):
+        fields = {"model": cfg.model, "io": io, "backend": backend}
+        if not len(tensors) and not (io == "input" and len(msg.batch_input)):
+            found.append(problem("list", cfg.at(), tensor="", **fields))
+            continue
+        if completes != "entries":
+            continue
+        for i, t in enumerate(tensors):
+            if not t.name:
+                continue
+            if t.data_type == 0:
+                found.append(problem("data-type", cfg.at(f"{io}[{i}]"), tensor=t.name, **fields))
+            if len(t.dims) == 0:
+                found.append(problem("dims", cfg.at(f"{io}[{i}]"), tensor=t.name, **fields))
     return found

@@ -10,22 +10,37 @@ from ..data.triton_backends import BACKENDS, PLATFORMS
 from ..facts import value_of
 from ..model import Facts, Location, Problem
 from . import MissingFact, check, problem
-from ._model_config import Config, config, config_path, is_tensorrt, model_name
+from ._model_config import Config, config, config_path, is_tensorrt, model_name, resolved
 
 
 @check(
     "triton.config-present",
-    requires=("layout.config_file", "layout.autofill_files"),
-    kinds=("missing",),
+    requires=("layout.config_file",),
+    kinds=("missing", "no-backend"),
 )
 def config_present(facts: Facts, params: Mapping[str, Any]) -> list[Problem]:
-    """The model folder has a config.pbtxt, or a model file Triton's autofill recognises in
-    its first version folder (``layout.autofill_files``)."""
-    if facts["layout.config_file"].value != "missing" or facts["layout.autofill_files"].value:
+    """The model folder has a config.pbtxt, or Triton's auto-complete can do without one.
+
+    Core (model_repository_manager.cc) reads config.pbtxt unless auto-complete is on and the
+    file is missing; then it starts from an empty config, and AutoCompleteBackendFields must
+    find a backend (``autocomplete.*``): from a model file in the first subfolder, or from a
+    folder named ``<name>.<backend>``. ``missing``: auto-complete is off
+    (``target.auto_complete`` false); ``no-backend``: nothing names a backend.
+    """
+    if facts["layout.config_file"].value != "missing":
         return []
     folder = value_of(facts, "layout.folder_path")
     where = Location(str(folder)) if folder is not None else None
-    return [problem("missing", where, config=config_path(facts))]
+    if value_of(facts, "target.auto_complete") is False:
+        return [problem("missing", where, config=config_path(facts))]
+    if value_of(facts, "autocomplete.name_error") is True:
+        return [problem("no-backend", where, config=config_path(facts), model=model_name(facts))]
+    # without the derivation (a check run on bare facts): the files autofill recognises
+    if value_of(facts, "autocomplete.backend") is None and not value_of(
+        facts, "layout.autofill_files"
+    ):
+        return [problem("missing", where, config=config_path(facts))]
+    return []
 
 
 @check("triton.model-name", requires=("triton.config", "layout.folder_name"), kinds=("mismatch",))
@@ -116,49 +131,73 @@ def specific_versions(facts: Facts, params: Mapping[str, Any]) -> list[Problem]:
 # -- platform, backend, model file --------------------------------------------------------
 
 
+# core GetBackendTypeFromPlatform / GetBackendType (model_config_utils.cc): "libtorch" is no
+# known platform there, and backend "pytorch" is always BACKEND_TYPE_PYTORCH.
+_PLATFORM_TYPE = {
+    "tensorflow_graphdef": "tensorflow",
+    "tensorflow_savedmodel": "tensorflow",
+    "tensorrt_plan": "tensorrt",
+    "onnxruntime_onnx": "onnxruntime",
+    "pytorch_libtorch": "pytorch",
+    "torch_aoti": "torchaoti",
+}
+_BACKEND_TYPE = {
+    "tensorflow": "tensorflow",
+    "tensorrt": "tensorrt",
+    "onnxruntime": "onnxruntime",
+    "pytorch": "pytorch",
+}
+
+
 @check(
     "triton.platform-backend",
-    requires=("triton.config", "layout.autofill_files"),
+    requires=("triton.config",),
     kinds=("ensemble-backend", "unspecified", "unknown-platform", "pair"),
 )
 def platform_backend(facts: Facts, params: Mapping[str, Any]) -> list[Problem]:
-    """platform and backend name a pair Triton knows: an ensemble has no backend, an unknown
-    platform needs a backend, a known platform goes with its own backend. Neither may be
-    missing unless autofill finds a model file."""
+    """platform and backend, as auto-complete leaves them (``autocomplete.*``), name a pair
+    Triton knows (core ValidateModelConfig): a backend is set unless the platform is
+    ``ensemble``, an ensemble has no backend, and a backend Triton knows by name goes with
+    its own platform.
+
+    ``unspecified``: auto-complete found no backend and the folder name gives none either
+    (AutoCompleteBackendFields: "Invalid model name"); ``unknown-platform``: no backend after
+    auto-complete (a platform it does not know, or a default_model_filename it cannot place).
+    """
     cfg = config(facts)
     msg = cfg.message
-    platform, backend = msg.platform, msg.backend
+    platform, backend, _ = resolved(facts, msg)
     fields = {"model": cfg.model, "platform": platform, "backend": backend}
-    if platform == "ensemble":
-        if backend:
-            return [problem("ensemble-backend", cfg.at("backend"), **fields)]
-        return []
-    if not platform and not backend:
-        if facts["layout.autofill_files"].value:
-            return []
+    if value_of(facts, "autocomplete.name_error") is True:
         return [problem("unspecified", cfg.at(), **fields)]
-    if not backend and platform not in PLATFORMS:
+    if not backend:
+        if platform == "ensemble":
+            return []
         return [problem("unknown-platform", cfg.at("platform"), **fields)]
-    if platform and backend in {b for b, _, _ in PLATFORMS.values()}:
-        expected = PLATFORMS.get(platform, ("", "", ""))[0]
-        if expected != backend:
-            return [problem("pair", cfg.at("platform"), **fields)]
+    if platform == "ensemble":
+        return [problem("ensemble-backend", cfg.at("backend"), **fields)]
+    kind = _BACKEND_TYPE.get(backend)
+    if kind is not None and kind != _PLATFORM_TYPE.get(platform):
+        return [problem("pair", cfg.at("platform" if cfg.has("platform") else None), **fields)]
     return []
 
 
-def _model_file(msg: Any) -> tuple[str, str] | None:
-    """The default model file and its kind, or None when the backend needs none we know."""
-    platform, backend = msg.platform, msg.backend
-    if platform == "ensemble" or backend == "tensorrtllm":
+def _model_file(facts: Facts, msg: Any) -> tuple[str, str] | None:
+    """The model file the backend opens and its kind, or None when the backend needs none we
+    know. Platform, backend and default_model_filename as auto-complete leaves them."""
+    platform, backend, filename = resolved(facts, msg)
+    if platform == "ensemble" or backend == "tensorrtllm" or not backend:
         return None
+    if value_of(facts, "autocomplete.how") == "folder name":
+        return None  # a custom backend named by the folder: what it opens is its own business
     kind = "any"
     default = None
-    if platform in PLATFORMS and (not backend or PLATFORMS[platform][0] == backend):
+    if platform in PLATFORMS and PLATFORMS[platform][0] == backend:
         _, default, kind = PLATFORMS[platform]
     elif backend in BACKENDS:
         default, kind = BACKENDS[backend]
-    if msg.default_model_filename:
-        return msg.default_model_filename, kind if default else "any"
+    if filename:
+        return filename, kind if default else "any"
     return (default, kind) if default else None
 
 
@@ -177,12 +216,12 @@ def model_files(facts: Facts, params: Mapping[str, Any]) -> list[Problem]:
     """
     cfg = config(facts)
     msg = cfg.message
-    wanted = _model_file(msg)
+    wanted = _model_file(facts, msg)
     if wanted is None:
         return []
     field = "default_model_filename" if msg.default_model_filename else None
-    field = field or ("platform" if msg.platform else "backend")
-    files: list[tuple[str, str, str]] = []  # (file, kind, field)
+    field = field or ("platform" if msg.platform else "backend" if msg.backend else None)
+    files: list[tuple[str, str, str | None]] = []  # (file, kind, field)
     if msg.cc_model_filenames:
         for cc, file in sorted(msg.cc_model_filenames.items()):
             files.append((file, wanted[1], f"cc_model_filenames[{cc}]"))
@@ -190,7 +229,7 @@ def model_files(facts: Facts, params: Mapping[str, Any]) -> list[Problem]:
         files.append((wanted[0], wanted[1], field))
     kinds = {(f["version"], f["name"]): f["kind"] for f in facts["layout.model_files"].value}
     found = []
-    trt = is_tensorrt(msg)
+    trt = is_tensorrt(msg, facts)
     for v in loaded_versions(facts):
         for file, want, where in files:
             if (v, file) not in kinds:
@@ -207,3 +246,27 @@ def model_files(facts: Facts, params: Mapping[str, Any]) -> list[Problem]:
             elif want == "dir" and have != "dir":
                 found.append(problem("not-a-directory", cfg.at(where), **fields))
     return found
+
+
+@check(
+    "triton.python-model-file",
+    requires=("autocomplete.backend", "autocomplete.default_model_filename"),
+    kinds=("suffix",),
+)
+def python_model_file(facts: Facts, params: Mapping[str, Any]) -> list[Problem]:
+    """A Python-backend model's file name ends the way the stub accepts: python_backend's
+    ModelContext::StubSetup takes ``find_last_of(".py")``, so the last character must be
+    one of '.', 'p', 'y' (``model.python``, which a ``<name>.python`` folder gets from
+    auto-complete, is refused)."""
+    if facts["autocomplete.backend"].value != "python":
+        return []
+    name = facts["autocomplete.default_model_filename"].value or "model.py"
+    base = str(name).rsplit("/", 1)[-1]
+    if base and base[-1] in ".py":
+        return []
+    field = "default_model_filename"
+    where = facts["autocomplete.default_model_filename"].location
+    locations = value_of(facts, "triton.locations")
+    if isinstance(locations, dict) and field in locations and where is not None:
+        where = Location(where.path, locations[field][0], locations[field][1])
+    return [problem("suffix", where, model=model_name(facts), file=base)]

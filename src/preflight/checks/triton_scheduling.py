@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..facts import value_of
 from ..model import Facts, Problem
 from . import check, problem
-from ._model_config import config, is_tensorrt
+from ._model_config import config, is_tensorrt, resolved
 
 
 @check(
@@ -20,12 +21,14 @@ from ._model_config import config, is_tensorrt
         "default-priority",
         "queue-policy-priority",
         "preserve-ordering-priorities",
+        "preserve-ordering-delay",
         "response-cache-decoupled",
     ),
 )
 def batching_valid(facts: Facts, params: Mapping[str, Any]) -> list[Problem]:
     """max_batch_size >= 0; every preferred batch size in [1, max_batch_size]; priority levels
-    in range; one priority level with preserve_ordering; no response cache on a decoupled model
+    in range; one priority level and no DELAY timeout action (in the default or a priority queue
+    policy with a timeout) with preserve_ordering; no response cache on a decoupled model
     (ValidateModelConfig; Triton's QA L0_response_cache expects that load to fail)."""
     cfg = config(facts)
     msg = cfg.message
@@ -74,6 +77,17 @@ def batching_valid(facts: Facts, params: Mapping[str, Any]) -> list[Problem]:
                     **base,
                 )
             )
+        if db.preserve_ordering:
+            policies = [("dynamic_batching.default_queue_policy", db.default_queue_policy)]
+            policies += [
+                ("dynamic_batching.priority_queue_policy", db.priority_queue_policy[level])
+                for level in sorted(db.priority_queue_policy)
+            ]
+            for where_, policy in policies:
+                # ModelQueuePolicy.DELAY is 1; a policy without a timeout never times out
+                if policy.default_timeout_microseconds != 0 and policy.timeout_action == 1:
+                    found.append(problem("preserve-ordering-delay", cfg.at(where_), **base))
+                    break
     if msg.response_cache.enable and msg.model_transaction_policy.decoupled:
         found.append(problem("response-cache-decoupled", cfg.at("response_cache.enable"), **base))
     return found
@@ -89,20 +103,27 @@ def batching_valid(facts: Facts, params: Mapping[str, Any]) -> list[Problem]:
         "profile-not-tensorrt",
         "bad-profile",
         "tensorrt-on-cpu",
+        "gpu-not-on-target",
+        "openvino-not-cpu",
     ),
 )
 def instance_groups_valid(facts: Facts, params: Mapping[str, Any]) -> list[Problem]:
     """Instance groups fit their kind and backend: no GPUs on KIND_CPU/KIND_MODEL, valid GPU
     ids and counts, optimization profiles (non-negative integers) only for TensorRT models,
-    and no KIND_CPU for the TensorRT backend. Ensembles have none (triton.ensemble-config)."""
+    and no KIND_CPU for the TensorRT backend; with a target GPU count (``target.gpu_count``),
+    every GPU id of a KIND_GPU group exists on it; OpenVINO models run on KIND_CPU only.
+    Ensembles have none (triton.ensemble-config)."""
     cfg = config(facts)
     msg = cfg.message
     if msg.platform == "ensemble":
         return []
     found: list[Problem] = []
-    trt = is_tensorrt(msg)
-    # autofill gives backend "tensorrt" the platform tensorrt_plan
-    plan = msg.platform == "tensorrt_plan" or (not msg.platform and msg.backend == "tensorrt")
+    trt = is_tensorrt(msg, facts)
+    gpu_count = value_of(facts, "target.gpu_count")
+    # OpenVINO's instances refuse any kind but CPU (openvino_backend ModelInstanceState)
+    openvino = resolved(facts, msg)[1] == "openvino"
+    # auto-complete gives backend "tensorrt" (or a model.plan) the platform tensorrt_plan
+    plan = resolved(facts, msg)[0] == "tensorrt_plan"
     for i, g in enumerate(msg.instance_group):
         try:
             kind = type(g).Kind.Name(g.kind)
@@ -115,6 +136,10 @@ def instance_groups_valid(facts: Facts, params: Mapping[str, Any]) -> list[Probl
         for gpu in g.gpus:
             if gpu < 0:
                 found.append(problem("bad-gpu", where, gpu=int(gpu), **fields))
+            elif isinstance(gpu_count, int) and kind == "KIND_GPU" and gpu >= gpu_count:
+                found.append(
+                    problem("gpu-not-on-target", where, gpu=int(gpu), gpu_count=gpu_count, **fields)
+                )
         if g.count < 0:
             found.append(problem("bad-count", where, count=int(g.count), **fields))
         if g.profile and not plan:
@@ -122,6 +147,8 @@ def instance_groups_valid(facts: Facts, params: Mapping[str, Any]) -> list[Probl
         for p in g.profile:
             if not p.isdigit():
                 found.append(problem("bad-profile", where, profile=p, **fields))
+        if openvino and kind in ("KIND_GPU", "KIND_MODEL"):
+            found.append(problem("openvino-not-cpu", where, **fields))
         if trt and kind == "KIND_CPU":
             found.append(problem("tensorrt-on-cpu", where, **fields))
     return found

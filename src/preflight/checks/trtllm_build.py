@@ -32,6 +32,7 @@ def _at(location: Location | None, line: Any) -> Location | None:
         "no-config-json",
         "config-json-invalid",
         "not-engine-config",
+        "unreadable",
     ),
 )
 def engine_dir(facts: Facts, params: Mapping[str, Any]) -> list[Problem]:
@@ -40,7 +41,8 @@ def engine_dir(facts: Facts, params: Mapping[str, Any]) -> list[Problem]:
     ``no-parameter``: no gpt_model_path (encoder_model_path, engine_dir); ``not-found``: the
     directory it names is not found (``scan.engine_dir_mapping`` says why); ``no-config-json``:
     the directory has no config.json; ``config-json-invalid``: config.json does not parse
-    (``error``); ``not-engine-config``: it parses, in neither engine layout (``format``).
+    (``error``); ``not-engine-config``: it parses, in neither engine layout (``format``);
+    ``unreadable``: config.json cannot be read (``error``: why).
     """
     parameter = facts["scan.engine_dir_parameter"]
     if parameter.value is None:
@@ -50,6 +52,9 @@ def engine_dir(facts: Facts, params: Mapping[str, Any]) -> list[Problem]:
         return [problem("not-found", found.location if found is not None else None)]
     if value_of(facts, "scan.engine_config_found") is False:
         return [problem("no-config-json", facts["scan.engine_config_found"].location)]
+    unread = facts.get("engine_config.read_error")
+    if unread is not None:  # e.g. a link out of the repository, a FIFO, a permission
+        return [problem("unreadable", unread.location, error=unread.value)]
     error = facts.get("engine_config.parse_error")
     if error is not None and isinstance(error.value, dict):
         return [problem("config-json-invalid", error.location, error=error.value.get("message"))]
@@ -76,17 +81,23 @@ def engine_dir(facts: Facts, params: Mapping[str, Any]) -> list[Problem]:
     ),
 )
 def build_succeeded(facts: Facts, params: Mapping[str, Any]) -> list[Problem]:
-    """The build log was found and shows every engine built and serialized, no fatal error.
+    """A build log, when there is one, shows every engine built and serialized, no fatal error.
 
-    ``no-log``: no build log found; ``failed``: one per fatal error line (``text``); the others
-    say why a log without a fatal error does not show a complete build: ``unreadable``
-    (``error``), ``empty``, ``interrupted`` (``name`` started serializing at ``line`` and never
-    finished), ``ranks-not-started`` (``ranks`` below a started one never started),
-    ``no-engine-started`` (no engine in its ``count`` lines), ``incomplete`` (anything else).
+    trtllm-build writes no log file of its own, so most repositories hold none: without one the
+    check does not run (``MissingFact("scan.build_log")``, the rule's skip) and the build facts
+    come from config.json and the engine headers. ``no-log``: no build log found while
+    ``scan.require_build_log`` (``--require-build-log``) asks for one; ``failed``: one per fatal
+    error line (``text``); the others say why a log without a fatal error does not show a
+    complete build: ``unreadable`` (``error``), ``empty``, ``interrupted`` (``name`` started
+    serializing at ``line`` and never finished), ``ranks-not-started`` (``ranks`` below a
+    started one never started), ``no-engine-started`` (no engine in its ``count`` lines),
+    ``incomplete`` (anything else).
     """
     found = facts["scan.build_log_found"]
     if found.value is not True:
-        return [problem("no-log", found.location)]
+        if value_of(facts, "scan.require_build_log") is True:
+            return [problem("no-log", found.location)]
+        raise MissingFact("scan.build_log")
     fatal = facts.get("build_log.fatal_errors")
     if fatal is not None and isinstance(fatal.value, list) and fatal.value:
         where = fatal.location

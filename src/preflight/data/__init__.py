@@ -1,5 +1,6 @@
 """Packaged tables and their loaders: GPUs (:mod:`.gpus`), Triton releases (:mod:`.releases`),
-TensorRT serialization tags (:mod:`.trt_tags`).
+TensorRT serialization tags (:mod:`.trt_tags`), unfilled template parameters by what reads them
+(:mod:`.placeholders`).
 
 The YAML files sit beside these modules and are read with importlib.resources, once, on first
 use. A lookup that cannot be answered raises :class:`preflight.errors.TargetError`.

@@ -22,9 +22,16 @@ from . import load_table
 
 __all__ = [
     "FLAVORS",
+    "KnownBad",
     "Release",
+    "Requirements",
+    "find_release",
+    "known_bad",
     "known_releases",
+    "missing_row",
+    "parse_release",
     "release_for_server_version",
+    "release_requirements",
     "releases_with_trt",
     "resolve_release",
     "trt_for_trtllm",
@@ -59,6 +66,13 @@ def _opt_str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+def _row_source(doc: str, src: Any) -> str:
+    if not src:
+        return doc
+    # rows read from NVIDIA's release-note pages name the page, not the research document
+    return str(src) if str(src).startswith("release notes") else f"{doc}: {src}"
+
+
 @cache
 def _release_tables() -> dict[str, tuple[Release, ...]]:
     data = load_table("releases.yaml")
@@ -76,7 +90,7 @@ def _release_tables() -> dict[str, tuple[Release, ...]]:
                     trt_version=_opt_str(raw.get("trt")),
                     trtllm_version=_opt_str(raw.get("trtllm")),
                     cuda=_opt_str(raw.get("cuda")),
-                    source=f"{doc[flavor]}: {src}" if src else doc[flavor],
+                    source=_row_source(doc[flavor], src),
                     confidence=_opt_str(raw.get("confidence")),
                     note=str(raw.get("note") or ""),
                 )
@@ -107,37 +121,75 @@ def _check_flavor(flavor: str) -> None:
 
 _TAG = re.compile(
     r"^(?:nvcr\.io/nvidia/)?(?:tritonserver:)?r?(\d{2})\.(\d{2})"
-    r"(?P<suffix>-trtllm-python-py3|-py3)?$"
+    r"(?P<suffix>-trtllm-python-py3|-vllm-python-py3|-pyt-python-py3|-py3)?$"
 )
 
 
-def resolve_release(triton_version: str, flavor: str = "trtllm") -> Release:
-    """The container ``YY.MM`` of ``flavor`` ("trtllm": ``YY.MM-trtllm-python-py3``, "plain":
-    ``YY.MM-py3``). Also accepts a container tag (``25.06-py3``, ``tritonserver:25.06-trtllm-
-    python-py3``), whose suffix then sets the flavour. Raises :class:`TargetError` for a
-    malformed version or one outside the table (the message gives the known range).
+def parse_release(triton_version: str) -> tuple[str, str | None]:
+    """``(YY.MM, flavour or None)`` of a ``--triton-version`` value: ``25.06``, ``r25.06``, a
+    container tag (``25.06-py3``, ``nvcr.io/nvidia/tritonserver:25.06-trtllm-python-py3``,
+    whose suffix names the flavour: trtllm, plain, or vllm / pyt, which the tables have no
+    rows for), or a server version as ``GET /v2`` reports it (``2.59.0``; one the table does
+    not know comes back as it is). Whether the table has the month is not checked here.
+    Raises :class:`TargetError` for text that names no release.
     """
-    _check_flavor(flavor)
     text = str(triton_version).strip()
     m = _TAG.match(text)
     if not m:
+        server = _SERVER.match(text)
+        month = release_for_server_version(text) if server else None
+        if month is not None:
+            return month, None
+        if server:  # a real server version the table does not know: a finding, not bad usage
+            return text, None
         raise TargetError(
             f"Triton version {text!r}: expected a container release YY.MM such as 25.06"
         )
     if not 1 <= int(m.group(2)) <= 12:
         raise TargetError(f"Triton version {text!r}: month {m.group(2)} does not exist")
-    if m.group("suffix"):
-        flavor = "trtllm" if "trtllm" in m.group("suffix") else "plain"
-    yymm = f"{m.group(1)}.{m.group(2)}"
+    suffix = m.group("suffix") or ""
+    flavor = next((f for f in ("trtllm", "vllm", "pyt") if f"-{f}-" in suffix), None)
+    if suffix and flavor is None:
+        flavor = "plain"
+    return f"{m.group(1)}.{m.group(2)}", flavor
+
+
+_SERVER = re.compile(r"^[12]\.\d+\.\d+$")
+
+
+def find_release(yymm: str, flavor: str) -> Release | None:
+    """The row of container ``yymm`` of ``flavor``, or None when the table has none."""
+    _check_flavor(flavor)
+    return next((r for r in _release_tables()[flavor] if r.triton == yymm), None)
+
+
+def missing_row(yymm: str, flavor: str) -> str:
+    """The sentence that says which table row is missing."""
+    if flavor not in FLAVORS:
+        return f"Triton {yymm}-{flavor}-python-py3: the release tables have no {flavor} images"
     rows = _release_tables()[flavor]
-    for row in rows:
-        if row.triton == yymm:
-            return row
     image = "-trtllm-python-py3" if flavor == "trtllm" else "-py3"
-    raise TargetError(
+    if _SERVER.match(yymm):
+        image = f" (server version; {flavor} image)"
+    return (
         f"Triton {yymm}{image} is not in the release table "
-        f"(known: {rows[0].triton}–{rows[-1].triton})"
+        f"(known: {rows[0].triton}–{rows[-1].triton}, releases.yaml {flavor} rows)"
     )
+
+
+def resolve_release(triton_version: str, flavor: str = "trtllm") -> Release:
+    """The container ``YY.MM`` of ``flavor`` ("trtllm": ``YY.MM-trtllm-python-py3``, "plain":
+    ``YY.MM-py3``). Also accepts what :func:`parse_release` accepts; a tag's suffix then sets
+    the flavour. Raises :class:`TargetError` for a malformed version or one outside the table
+    (the message gives the known range).
+    """
+    _check_flavor(flavor)
+    yymm, named = parse_release(triton_version)
+    flavor = named or flavor
+    row = find_release(yymm, flavor)
+    if row is None:
+        raise TargetError(missing_row(yymm, flavor))
+    return row
 
 
 def release_for_server_version(server_version: str) -> str | None:
@@ -173,9 +225,6 @@ def trtllm_releases_with_trt(trt_version: str) -> list[str]:
     return [t for t, trt, _c, _s in _trtllm_trt_table() if same_trt_version(trt, trt_version)]
 
 
-_PRE_RELEASE = re.compile(r"(?:\d)(?:\.?(?:dev|rc|a|b|alpha|beta|pre))", re.IGNORECASE)
-
-
 def trt_for_trtllm(trtllm_version: str) -> str | None:
     """The TensorRT a TensorRT-LLM release was built for, or None when the table has no answer.
 
@@ -188,7 +237,7 @@ def trt_for_trtllm(trtllm_version: str) -> str | None:
     for t, trt, _c, _s in table:
         if t == text:
             return trt
-    if _PRE_RELEASE.search(text):
+    if versions.is_prerelease(text):  # PEP 440, as pip reads it
         return None
     try:
         parts = versions.parse(text)
@@ -202,3 +251,73 @@ def trt_for_trtllm(trtllm_version: str) -> str | None:
             if len(tp) == n and tp == parts[:n]:
                 return trt
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class Requirements:
+    """What a release needs of the host: the minimum driver of its CUDA, the older driver
+    branches NVIDIA lists for data-center GPUs (forward compatibility), the minimum compute
+    capability. Any of them may be unknown (None)."""
+
+    triton: str
+    flavor: str
+    min_driver: str | None
+    datacenter_drivers: tuple[str, ...] | None
+    min_compute_capability: str | None
+    source: str
+    note: str = ""
+
+
+@cache
+def _requirements() -> dict[tuple[str, str], Requirements]:
+    out: dict[tuple[str, str], Requirements] = {}
+    for flavor, rows in load_table("releases.yaml").get("requirements", {}).items():
+        for month, raw in rows.items():
+            dc = raw.get("datacenter")
+            out[(flavor, str(month))] = Requirements(
+                triton=str(month),
+                flavor=str(flavor),
+                min_driver=_opt_str(raw.get("min_driver")),
+                datacenter_drivers=None if dc is None else tuple(str(d) for d in dc),
+                min_compute_capability=_opt_str(raw.get("min_cc")),
+                source=str(raw.get("source") or "releases.yaml requirements"),
+                note=str(raw.get("note") or ""),
+            )
+    return out
+
+
+def release_requirements(triton: str, flavor: str = "trtllm") -> Requirements | None:
+    """The host requirements of container ``triton`` (``YY.MM``) of ``flavor``, or None when
+    the table has no row for it."""
+    _check_flavor(flavor)
+    return _requirements().get((flavor, triton))
+
+
+@dataclass(frozen=True, slots=True)
+class KnownBad:
+    """A release whose image breaks models of ``backend`` for a documented reason."""
+
+    flavor: str
+    releases: tuple[str, ...]
+    backend: str
+    what: str
+    issue: str
+    fixed: str | None
+    source: str
+
+
+@cache
+def known_bad() -> tuple[KnownBad, ...]:
+    """Every row of the known-bad table."""
+    return tuple(
+        KnownBad(
+            flavor=str(r["flavor"]),
+            releases=tuple(str(m) for m in r["releases"]),
+            backend=str(r["backend"]),
+            what=str(r["what"]),
+            issue=str(r["issue"]),
+            fixed=_opt_str(r.get("fixed")),
+            source=str(r.get("source") or ""),
+        )
+        for r in load_table("releases.yaml").get("known_bad", [])
+    )

@@ -29,6 +29,8 @@ Facts of a ``tensorrt_llm`` model (:func:`derive`):
 - ``decoding_mode``, ``decoding_mode_speculative`` (bool), ``decoding_mode_enum`` (the engine's
   ``speculative_decoding_mode`` value that mode needs) and ``engine_speculative_mode`` (the
   engine's value as a name).
+- ``lookahead`` (decoding_mode ``lookahead``): ``{window, ngram, verification, missing,
+  draft_len}``, the lookahead_* parameters and the max_draft_len they need.
 
 Facts of a Python model (:func:`python_model_facts`): ``bls_target_name`` and
 ``bls_target_found`` for a BLS model naming its LLM (``tensorrt_llm_model_name``), and
@@ -237,11 +239,51 @@ def _decoding_mode(facts: Facts, out: Facts) -> None:
     out["backend.decoding_mode_speculative"] = Fact(wanted is not None, found.location)
     if wanted is not None:
         out["backend.decoding_mode_enum"] = Fact(wanted, found.location)
+    if mode == "lookahead":
+        _lookahead(facts, out, found)
+
+
+LOOKAHEAD_PARAMETERS = (
+    ("window", "lookahead_window_size"),
+    ("ngram", "lookahead_ngram_size"),
+    ("verification", "lookahead_verification_set_size"),
+)
+
+
+def lookahead_draft_len(window: int, ngram: int, verification: int) -> int:
+    """The draft tokens a lookahead (W, N, G) needs: LookaheadDecodingConfig::
+    calculateSpeculativeResourceTuple in NVIDIA/TensorRT-LLM (executor), the engine's
+    max_draft_len must equal it (examples/lookahead/README.md)."""
+    first = 0 if ngram == 1 else ngram - 2
+    return first + (window - 1 + verification) * (ngram - 1)
+
+
+def _lookahead(facts: Facts, out: Facts, mode: Fact) -> None:
+    """``lookahead``: ``{window, ngram, verification, missing, draft_len}`` as the backend reads
+    the three parameters (GetParameter<uint32_t>); ``missing`` names those not set to a number."""
+    values: dict[str, Any] = {}
+    missing = []
+    where = mode.location
+    for key, name in LOOKAHEAD_PARAMETERS:
+        found = param(facts, name)
+        number = _parse_int(found.value) if found is not None else None
+        if found is None or number is None or number < 0:
+            missing.append(name)
+            continue
+        values[key] = number
+        if key == "window":
+            where = found.location
+    if not missing:
+        values["draft_len"] = lookahead_draft_len(
+            values["window"], values["ngram"], values["verification"]
+        )
+    out["backend.lookahead"] = Fact({**values, "missing": missing}, where)
 
 
 def python_model_facts(facts: Facts, models: Mapping[str, Facts]) -> Facts:
     """``backend.*`` of a Python-backend model: the LLM a BLS model calls, among ``models``."""
-    if value_of(facts, "triton.backend") != "python" or "triton.parse_error" in facts:
+    backend = value_of(facts, "autocomplete.backend") or value_of(facts, "triton.backend")
+    if backend != "python" or "triton.parse_error" in facts:
         return {}
     out: Facts = {}
     found = param(facts, "tensorrt_llm_model_name")

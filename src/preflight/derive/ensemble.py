@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..facts import value_of
 from ..model import Fact, Facts
 
 NAMESPACES = ("ensemble",)
@@ -25,23 +26,31 @@ def _step_models(config: dict[str, Any]) -> list[str]:
 
 
 def _cycles(edges: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Ensemble name -> one dependency cycle through it (names, first repeated at the end)."""
+    """Ensemble name -> one dependency cycle through it (names, first repeated at the end).
+    A depth-first walk with its own stack: a chain of thousands of ensembles is no recursion."""
     found: dict[str, list[str]] = {}
     done: set[str] = set()
-
-    def walk(node: str, trail: list[str]) -> None:
-        for nxt in edges.get(node, []):
-            if nxt in trail:
-                cycle = [*trail[trail.index(nxt) :], nxt]
+    for start in sorted(edges):
+        if start in done:
+            continue
+        trail = [start]
+        on_trail = {start: 0}  # name -> its index in trail
+        todo = [iter(edges.get(start, []))]
+        while todo:
+            nxt = next(todo[-1], None)
+            if nxt is None:  # every step of trail[-1] seen
+                todo.pop()
+                node = trail.pop()
+                del on_trail[node]
+                done.add(node)
+            elif nxt in on_trail:
+                cycle = [*trail[on_trail[nxt] :], nxt]
                 for member in cycle[:-1]:
                     found.setdefault(member, cycle)
             elif nxt in edges and nxt not in done:
-                walk(nxt, [*trail, nxt])
-        done.add(node)
-
-    for start in sorted(edges):
-        if start not in done:
-            walk(start, [start])
+                on_trail[nxt] = len(trail)
+                trail.append(nxt)
+                todo.append(iter(edges.get(nxt, [])))
     return found
 
 
@@ -52,7 +61,8 @@ def derive_repository(models: Mapping[str, Facts]) -> dict[str, Facts]:
 
     * ``ensemble.models``: each model its steps name that is a model folder of the
       repository, as ``{"config": its triton.config or None, "folders": [its version folder
-      names]}``; a step model absent here is not in the repository;
+      names], "completes_io": what its backend completes (``autocomplete.completes_io``)}``;
+      a step model absent here is not in the repository;
     * ``ensemble.cycle``: one chain of ensembles leading back to this one (``[a, b, a]``), or
       ``[]``.
     """
@@ -72,7 +82,14 @@ def derive_repository(models: Mapping[str, Facts]) -> dict[str, Facts]:
                 continue
             folders = models[step].get("layout.version_folders")
             names = [f.get("name") for f in folders.value] if folders is not None else []
-            found[step] = {"config": configs[step], "folders": names}
+            completes = models[step].get("autocomplete.completes_io")
+            found[step] = {
+                "config": configs[step],
+                "folders": names,
+                # what the step model's backend fills in itself (autocomplete.completes_io)
+                "completes_io": completes.value if completes is not None else "none",
+                "backend": value_of(models[step], "autocomplete.backend") or "",
+            }
         out[name] = {
             "ensemble.models": Fact(found, here),
             "ensemble.cycle": Fact(cycles.get(name, []), here),

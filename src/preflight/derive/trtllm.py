@@ -21,6 +21,8 @@ Facts:
   ``cluster_key``; ``cluster_key_in_trtllm_table``: whether the key is one of TensorRT-LLM's own.
 - ``recurrent``: the architecture is a Mamba or RecurrentGemma model.
 - ``expected_trt_version``: the TensorRT that config.json's TensorRT-LLM version builds with.
+- ``engine_version`` / ``engine_version_source``: the TensorRT-LLM release that built the
+  engines: config.json's ``version``, else the build log's version banner (legacy engines).
 """
 
 from __future__ import annotations
@@ -135,7 +137,24 @@ def derive(facts: Facts) -> Facts:
         expected_trt = trt_for_trtllm(built_with.value)
         if expected_trt is not None:
             out["trtllm.expected_trt_version"] = Fact(expected_trt, built_with.location)
+    out.update(_engine_version(facts))
     return out
+
+
+def _engine_version(facts: Facts) -> Facts:
+    """The TensorRT-LLM release that built the engines: config.json's ``version``, else (the
+    legacy layout, 0.8 and older, has none) the build log's version banner."""
+    for key, origin in (
+        ("engine_config.version", "config.json"),
+        ("build_log.trtllm_version", "the build log's version banner"),
+    ):
+        fact = facts.get(key)
+        if fact is not None and isinstance(fact.value, str) and fact.value.strip():
+            return {
+                "trtllm.engine_version": fact,
+                "trtllm.engine_version_source": Fact(origin, fact.location),
+            }
+    return {}
 
 
 def _build_gpu(facts: Facts) -> Facts:

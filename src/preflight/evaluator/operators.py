@@ -124,20 +124,29 @@ def _versions(actual: Any, expected: Any) -> tuple[tuple[int, ...], tuple[int, .
     return versions.common_prefix(parse_version(actual), parse_version(expected))
 
 
-def version_eq(actual: Any, expected: Any) -> bool:
-    """Equal on the parts both sides give: '10.10' equals '10.10.0.31'."""
+def _compare(actual: Any, expected: Any) -> int:
+    """PEP 440 order on the release parts both give (:func:`preflight.versions.compare`): a dev
+    build or release candidate is not the release of its number; text PEP 440 cannot read is
+    compared by its leading numbers."""
     a, e = _versions(actual, expected)
-    return a == e
+    try:
+        return versions.compare(actual, expected)
+    except ValueError:
+        return (a > e) - (a < e)
+
+
+def version_eq(actual: Any, expected: Any) -> bool:
+    """Equal on the parts both sides give: '10.10' equals '10.10.0.31'; '1.0.0rc2' is not
+    '1.0.0'."""
+    return _compare(actual, expected) == 0
 
 
 def version_gte(actual: Any, expected: Any) -> bool:
-    a, e = _versions(actual, expected)
-    return a >= e
+    return _compare(actual, expected) >= 0
 
 
 def version_lte(actual: Any, expected: Any) -> bool:
-    a, e = _versions(actual, expected)
-    return a <= e
+    return _compare(actual, expected) <= 0
 
 
 def _present(actual: Any, expected: Any) -> bool:  # evaluated by the evaluator before lookup

@@ -160,6 +160,7 @@ class _Render:
             subject=self.subject.name,
             location=location or Location(self.subject.path),
             remediation=self.rule.remediation,
+            model=self.subject.model,
         )
 
     def passed(self, location: Location | None, **extra: Any) -> list[Result]:
@@ -330,4 +331,5 @@ def _blocked(rule: Rule, subject: Subject, blocker: str, settings: RuleSettings)
         subject=subject.name,
         location=Location(subject.path),
         remediation=rule.remediation,
+        model=subject.model,
     )

@@ -1,8 +1,10 @@
 """Reporters: everything preflight prints, one format per module.
 
 ``check`` reports: each format's module exposes
-``render(result: RunResult, out: TextIO, *, color=False, verbose=False, rules=None) -> None``
-(a format ignores the options it has no use for). ``REPORTERS`` maps a ``--format`` name to a
+``render(result: RunResult, out: TextIO, **options) -> None``; the options are ``color``,
+``verbose``, ``quiet``, ``statistics``, ``rules`` (rule metadata), ``root`` (the checkout
+root CI formats make paths relative to) and ``fail_on``, and a format ignores the options it
+has no use for. ``REPORTERS`` maps a ``--format`` name to a
 render function that imports its module only when first called, so importing this package stays
 cheap for the CLI. ``RULE_REPORTERS`` (``rules --format``), ``EXPLAIN`` (``explain``) and
 ``FACTS_REPORTERS`` (``facts --format``) do the same for the other commands.
@@ -36,6 +38,8 @@ _MODULES: dict[str, str] = {
     "json": "json_report",
     "sarif": "sarif",
     "junit": "junit",
+    "github": "github",
+    "gitlab": "gitlab",
 }
 _RULE_MODULES: dict[str, str] = {"text": "rules_text", "json": "rules_json", "md": "rules_md"}
 _FACTS_MODULES: dict[str, str] = {"json": "facts_json", "text": "facts_text"}

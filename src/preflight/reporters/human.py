@@ -1,32 +1,43 @@
-"""``check --format text``: a compact report for people, in the manner of a linter.
+"""``check --format text``: a compact report for people, in the manner of ruff.
 
 Layout::
 
     preflight 0.1.0: examples/model_repo
     target: RTX 4060 Ti (8.9), Triton 25.06, TensorRT 10.10.0.31
+    note: <run notes>
 
-    tensorrt_llm
-      tensorrt_llm/1/build.log:17:3: error TLLM003 remove-input-padding: <message>
+    tensorrt_llm/1/build.log:17:3: TLLM003 error: <message>
         fix: <remediation>
-      tensorrt_llm/config.pbtxt: skipped TRT004 engine-deserializes: <reason>
-      12 passed
+    tensorrt_llm/config.pbtxt:4: TRITON010 warning: <message>
+        fix: <remediation>
 
-    1 error, 0 warnings, 12 passed, 1 skipped
+    tensorrt_llm/1/rank0.engine: TRT004 skipped: <reason>
 
-Results are grouped by model (the first path component of the subject; repository-wide
-results come first), failures first and most severe first, then skips, then a count of passes
-(listed one by one with ``verbose=True``). Text taken from artifacts is stripped of control
-characters so a log line cannot drive the terminal. ANSI colour only with ``color=True``.
+    Found 1 error, 1 warning:
+        1  TLLM003    error    remove-input-padding
+        1  TRITON010  warning  batch-size-exceeds-engine
+    1 error, 1 warning, 12 passed, 1 skipped
+
+One line per finding, ``path:line:col: ID severity: message``, ordered by place as a linter
+orders them; its fix indented below. Then the skips (a failure above made a whole model's
+checks moot: one line; the same skip on many files: a count), then a count per rule and the
+totals. ``verbose`` also lists each pass and the passes per model. ``quiet`` prints the
+findings alone; ``statistics`` the count per rule alone. Paths are shown as
+:func:`preflight.reporters.shared.for_text` shows them. Text taken from artifacts is
+stripped of control characters so a log line cannot drive the terminal. ANSI colour only with
+``color=True``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from typing import TextIO
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any, TextIO
 
-from preflight.model import Result, RunResult, Severity, Status, Target
-from preflight.reporters.shared import for_display, group_of, sort_key, summary
+from preflight.model import Location, Result, RunResult, Severity, Status, Target
+from preflight.paths import display_in
+from preflight.reporters.shared import for_text, group_of, summary
 
 _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"
@@ -68,76 +79,117 @@ def render(
     *,
     color: bool = False,
     verbose: bool = False,
-    rules: Mapping[str, Mapping[str, str]] | None = None,
+    quiet: bool = False,
+    statistics: bool = False,
+    **_options: Any,
 ) -> None:
-    """Write the text report; ``verbose`` lists passing checks one by one. ``rules`` is
-    accepted for a uniform signature and ignored."""
-    del rules
-    result = for_display(result)
+    """Write the text report (see the module); other report options are ignored."""
+    result = for_text(result)
     paint = _Painter(color)
+    if statistics:
+        out.write("".join(line + "\n" for line in _per_rule(result.results, paint)))
+        return
+    result = replace(result, results=tuple(_subject_placed(r, result.repo) for r in result.results))
+    ordered = sorted(result.results, key=_by_place)
+    failures = [r for r in ordered if r.status == Status.FAIL]
+    findings = [line for res in failures for line in _result_lines(res, paint)]
+    if quiet:
+        out.write("".join(line + "\n" for line in findings))
+        return
     lines: list[str] = [
-        paint(f"preflight {result.preflight_version}", _BOLD) + f": {_clean(result.repo)}",
+        paint(f"preflight {result.preflight_version}", _BOLD) + f": {_one_line(result.repo)}",
         f"target: {_target_text(result.target)}",
     ]
-    lines.extend(f"note: {_clean(note)}" for note in result.notes)
-
-    for group, members in _groups(result.results):
-        lines.append("")
-        lines.extend(_group_lines(group, members, paint, verbose))
-
+    lines.extend(f"note: {_one_line(note)}" for note in result.notes)
+    for block in (findings, _skip_lines(ordered, paint, verbose, result.repo)):
+        if block:
+            lines += ["", *block]
+    if verbose:
+        passes = [r for r in ordered if r.status == Status.PASS]
+        lines += ["", *[line for res in passes for line in _result_lines(res, paint)]]
+        lines.append(_per_model(result.results, paint))
     lines.append("")
+    if failures:
+        lines.append(f"Found {_fail_words(result)}:")
+        lines.extend(_per_rule(result.results, paint))
     lines.append(_summary_text(result, paint))
     out.write("\n".join(lines) + "\n")
 
 
-def _groups(results: Iterable[Result]) -> list[tuple[str, list[Result]]]:
-    grouped: dict[str, list[Result]] = {}
-    for res in results:
-        grouped.setdefault(group_of(res.subject), []).append(res)
-    # Repository-wide results ("" group) first, then models by name.
-    return [(name, sorted(grouped[name], key=sort_key)) for name in sorted(grouped)]
+def _subject_placed(res: Result, repo: str) -> Result:
+    """A result without a location is shown at its subject, a path in the repository: shown
+    like every other path (relative to the current directory)."""
+    if res.location is not None or not res.subject:
+        return res
+    return replace(res, location=Location(display_in(res.subject, repo)))
 
 
-def _group_lines(group: str, members: list[Result], paint: _Painter, verbose: bool) -> list[str]:
-    title = _clean(group) if group else "(repository)"
-    lines = [paint(title, _BOLD)]
-    passed = 0
-    blocked: list[Result] = []  # skipped because a prerequisite failed (shown as one line)
+def _by_place(res: Result) -> tuple[str, int, int, str, str]:
+    loc = res.location
+    return (
+        loc.path if loc else res.subject,
+        (loc.line or 0) if loc else 0,
+        (loc.column or 0) if loc else 0,
+        res.rule,
+        res.message,
+    )
+
+
+def _skip_lines(ordered: list[Result], paint: _Painter, verbose: bool, repo: str) -> list[str]:
+    skips = [r for r in ordered if r.status == Status.SKIP]
+    if verbose:
+        return [line for res in skips for line in _result_lines(res, paint)]
+    lines: list[str] = []
+    blocked: dict[str, list[Result]] = {}  # model -> skips a failure above made moot
     repeats: dict[str, int] = {}  # further skips of a rule already shown
-    for res in members:
-        if res.status == Status.PASS:
-            passed += 1
-            if not verbose:
-                continue
-        if res.status == Status.SKIP and not verbose:
-            if ": not checked: " in res.message:
-                blocked.append(res)
-                continue
-            if res.rule in repeats:
-                repeats[res.rule] += 1
-                continue
-            repeats[res.rule] = 0
+    for res in skips:
+        if ": not checked: " in res.message:
+            blocked.setdefault(group_of(res), []).append(res)
+            continue
+        if res.rule in repeats:
+            repeats[res.rule] += 1
+            continue
+        repeats[res.rule] = 0
         lines.extend(_result_lines(res, paint))
-    if not verbose:
-        lines.extend(_condensed(blocked, repeats, paint))
-    if passed and not verbose:
-        lines.append(_INDENT + paint(f"{passed} passed", _GREEN))
-    return lines
-
-
-def _condensed(blocked: list[Result], repeats: dict[str, int], paint: _Painter) -> list[str]:
-    """Without --verbose: one line for checks a failure above made moot, counts for repeats."""
-    lines = []
     more = [f"{rule} {count}x" for rule, count in repeats.items() if count]
     if more:
         text = f"(the same skip again on other files: {', '.join(more)}; -v lists them)"
-        lines.append(_INDENT + paint(text, _DIM))
-    if blocked:
-        reasons = sorted({r.message.split(": not checked: ", 1)[1] for r in blocked})
-        rules = ", ".join(sorted({r.rule for r in blocked}))
-        label = paint("skipped", _MAGENTA)
-        lines.append(_INDENT + f"{label} {rules}: not checked ({'; '.join(reasons)})")
+        lines.append(paint(text, _DIM))
+    label = paint("skipped", _MAGENTA)
+    for model, members in sorted(blocked.items()):
+        reasons = sorted({r.message.split(": not checked: ", 1)[1] for r in members})
+        rules = ", ".join(sorted({r.rule for r in members}))
+        where = _one_line(display_in(model, repo))
+        lines.append(f"{paint(where, _BOLD)}: {label} {rules}: not checked ({'; '.join(reasons)})")
     return lines
+
+
+def _per_rule(results: Iterable[Result], paint: _Painter) -> list[str]:
+    """``count  ID  severity  name`` per failing rule, most frequent first."""
+    counts: dict[tuple[str, str, str], int] = {}
+    for res in results:
+        if res.status == Status.FAIL:
+            key = (res.rule, Severity(res.severity).value, res.name)
+            counts[key] = counts.get(key, 0) + 1
+    if not counts:
+        return []
+    width = max(len(rule) for rule, _sev, _name in counts)
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [
+        f"{count:5d}  {paint(_clean(rule).ljust(width), _BOLD)}  "
+        f"{paint(sev.ljust(7), _SEVERITY_STYLE[Severity(sev)])}  {_clean(name)}"
+        for (rule, sev, name), count in rows
+    ]
+
+
+def _per_model(results: Iterable[Result], paint: _Painter) -> str:
+    counts: dict[str, int] = {}
+    for res in results:
+        if res.status == Status.PASS:
+            group = group_of(res)
+            counts[group] = counts.get(group, 0) + 1
+    shown = ", ".join(f"{_clean(g) or '(repository)'} {n}" for g, n in sorted(counts.items()))
+    return paint(f"passed per model: {shown or 'none'}", _GREEN)
 
 
 def _result_lines(res: Result, paint: _Painter) -> list[str]:
@@ -150,13 +202,10 @@ def _result_lines(res: Result, paint: _Painter) -> list[str]:
     else:
         label = paint("passed", _GREEN)
 
-    head = (
-        f"{paint(_where(res), _BOLD)}: {label} "
-        f"{paint(_clean(res.rule), _BOLD)} {paint(_clean(res.name), _DIM)}: "
-    )
+    head = f"{paint(_where(res), _BOLD)}: {paint(_clean(res.rule), _BOLD)} {label}: "
     message = _clean(res.message).split("\n")
-    lines = [_INDENT + head + message[0]]
-    lines.extend(_INDENT * 3 + more for more in message[1:])
+    lines = [head + message[0]]
+    lines.extend(_INDENT * 2 + more for more in message[1:])
     if status == Status.FAIL and res.remediation:
         fix = _clean(res.remediation).split("\n")
         lines.append(_INDENT * 2 + paint("fix:", _CYAN) + " " + fix[0])
@@ -167,8 +216,8 @@ def _result_lines(res: Result, paint: _Painter) -> list[str]:
 def _where(res: Result) -> str:
     loc = res.location
     if loc is None:
-        return _clean(res.subject) or "."
-    where = _clean(loc.path) or "."
+        return _one_line(res.subject) or "."
+    where = _one_line(loc.path) or "."
     if loc.line is not None:
         where += f":{loc.line}"
         if loc.column is not None:
@@ -211,6 +260,14 @@ def _summary_text(result: RunResult, paint: _Painter) -> str:
     return ", ".join(parts)
 
 
+def _fail_words(result: RunResult) -> str:
+    fail = summary(result)["fail"]
+    words = [_plural(fail["error"], "error"), _plural(fail["warning"], "warning")]
+    if fail["info"]:
+        words.append(f"{fail['info']} info")
+    return ", ".join(words)
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
@@ -218,3 +275,8 @@ def _plural(count: int, word: str) -> str:
 def _clean(text: str) -> str:
     """Drop control characters (ANSI escapes included); keep newlines and tabs."""
     return _CONTROL.sub("", _ANSI.sub("", text.replace("\r\n", "\n")))
+
+
+def _one_line(path: str) -> str:
+    """A path (a folder may be named ``a<newline>b``) or a note on its one line."""
+    return _clean(path).replace("\n", "\\n")

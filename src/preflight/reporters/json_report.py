@@ -4,7 +4,9 @@ Shape (docs/interface.md): ``preflight_version``, ``repo``, ``target``, ``result
 ``summary``, keys in that order, indented by 2 with a trailing newline. Each result holds the
 contract keys (``rule``, ``name``, ``severity``, ``status``, ``message``, ``location`` when
 known) followed by two extensions, ``subject`` and ``remediation``. ``notes`` (run-wide
-remarks) is added after ``summary`` only when there are any.
+remarks) is added after ``summary`` only when there are any; ``run`` (the repositories of a
+run with several, or one in object storage, and per store the objects listed, requests made and
+bytes read) only for such a run.
 
 The module is named ``json_report`` so that it never shadows the standard ``json`` module.
 """
@@ -12,7 +14,6 @@ The module is named ``json_report`` so that it never shadows the standard ``json
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from typing import Any, TextIO
 
 from preflight.model import Location, Result, RunResult, Target
@@ -71,20 +72,14 @@ def to_dict(result: RunResult) -> dict[str, Any]:
     }
     if result.notes:
         data["notes"] = list(result.notes)
+    if result.meta:  # several repositories, or one in object storage: what was read
+        data["run"] = dict(result.meta)
     return data
 
 
-def render(
-    result: RunResult,
-    out: TextIO,
-    *,
-    color: bool = False,
-    verbose: bool = False,
-    rules: Mapping[str, Mapping[str, str]] | None = None,
-) -> None:
-    """Write the JSON report. The options are accepted for a uniform signature and ignored:
-    the report always lists every result."""
-    del color, verbose, rules
+def render(result: RunResult, out: TextIO, **_options: Any) -> None:
+    """Write the JSON report. The report options are accepted and ignored: the report always
+    lists every result."""
     # ASCII-only output: valid JSON whatever encoding the output stream has.
     out.write(json.dumps(to_dict(result), indent=2))
     out.write("\n")

@@ -1,20 +1,28 @@
-"""``check --format junit``: JUnit XML for CI test report views.
+"""``check --format junit``: JUnit XML as Jenkins and GitLab read it.
 
+Valid against the JUnit schema of Jenkins' xUnit plugin (``tests/data/junit-10.xsd``).
 ``<testsuites name="preflight">`` holds one ``<testsuite>`` per model (the first path
 component of the subject; repository-wide results form a suite named after the repository),
-one ``<testcase>`` per result with ``classname`` = the subject (the repository for
-repository-wide results) and ``name`` = ``"RULEID rule-name"``:
+one ``<testcase>`` per result with ``name`` = ``"RULEID rule-name"`` and ``classname`` = the
+subject (the repository for repository-wide results) with its dots written ``_``: Jenkins
+splits a class name at its last dot into package and class, which would turn
+``tensorrt_llm/1/rank0.engine`` into a class ``engine``.
 
-- fail: ``<failure message=... type=severity>`` whose text is the location, the message and
+- fail at or above ``fail_on`` (``--fail-on``, ``error`` by default):
+  ``<failure message=... type=severity>`` whose text is the location, the message and
   ``fix: remediation``;
+- fail below it (a warning, unless ``--fail-on warning``): a passing test case whose
+  ``<system-out>`` holds the same text, so that the report's verdict is the run's;
 - skip: ``<skipped message=reason/>``;
 - pass: an empty test case.
 
-When one rule reports several results for the same subject (one per list item), the location
-is appended to each name (``"TLLM010 name [path:line]"``) so report views that de-duplicate
-by (classname, name) keep them all. Counts (``tests``, ``failures``, ``errors`` (always 0),
-``skipped``) sit on every suite and on ``<testsuites>``; ``time`` is 0, nothing is timed.
-Characters XML 1.0 cannot hold (control characters, lone surrogates) are stripped.
+``file`` (and ``line``) name the finding's place relative to the checkout root (``root``, as
+for SARIF). When one rule reports several results for the same subject (one per list item),
+the location is appended to each name (``"TLLM010 name [path:line]"``) so report views that
+de-duplicate by (classname, name) keep them all. Counts (``tests``, ``failures``, ``errors``
+(always 0), ``skipped`` on suites) sit on every suite and on ``<testsuites>``; ``time`` is 0,
+nothing is timed. Characters XML 1.0 cannot hold (control characters, lone surrogates) are
+stripped.
 """
 
 from __future__ import annotations
@@ -22,11 +30,10 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import Mapping
-from typing import TextIO
+from typing import Any, TextIO
 
-from preflight.model import Result, RunResult, Status
-from preflight.reporters.shared import for_display, group_of, subject_path
+from preflight.model import Result, RunResult, Severity, Status
+from preflight.reporters.shared import checkout_root, ci_location, group_of, subject_path
 
 # Everything outside XML 1.0's Char production.
 _NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -36,48 +43,57 @@ def render(
     result: RunResult,
     out: TextIO,
     *,
-    color: bool = False,
-    verbose: bool = False,
-    rules: Mapping[str, Mapping[str, str]] | None = None,
+    root: str | None = None,
+    fail_on: Severity | str = Severity.ERROR,
+    **_options: Any,
 ) -> None:
-    """Write the JUnit XML report. The options are accepted for a uniform signature and
-    ignored: every result is a test case."""
-    del color, verbose, rules
-    root = to_element(result)
-    ET.indent(root, space="  ")
+    """Write the JUnit XML report. The other report options are accepted and ignored: every
+    result is a test case."""
+    element = to_element(result, root=root, fail_on=Severity(fail_on))
+    ET.indent(element, space="  ")
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-    out.write(ET.tostring(root, encoding="unicode"))
+    out.write(ET.tostring(element, encoding="unicode"))
     out.write("\n")
 
 
-def to_element(result: RunResult) -> ET.Element:
+def to_element(
+    result: RunResult, *, root: str | None = None, fail_on: Severity = Severity.ERROR
+) -> ET.Element:
     """The report as an element tree rooted at ``<testsuites>``."""
-    result = for_display(result)
+    base = checkout_root(result.repo, root)
     repo = _xml(result.repo) or "repository"
     suites: dict[str, list[Result]] = {}
     for res in result.results:
-        suites.setdefault(group_of(res.subject), []).append(res)
+        suites.setdefault(group_of(res), []).append(res)
 
-    root = ET.Element("testsuites", {"name": "preflight"})
+    top = ET.Element("testsuites", {"name": "preflight"})
     totals: Counter[str] = Counter()
     for group in sorted(suites):
         members = suites[group]
-        suite = ET.SubElement(root, "testsuite", {"name": _xml(group) or repo})
-        counts = Counter(Status(res.status).value for res in members)
+        suite = ET.SubElement(top, "testsuite", {"name": _xml(group) or repo})
+        counts = Counter(_verdict(res, fail_on) for res in members)
         _set_counts(suite, len(members), counts)
+        suite.set("skipped", str(counts["skip"]))
         totals.update(counts)
         names = Counter((res.subject, _case_name(res)) for res in members)
         for res in members:
-            _testcase(suite, res, repo, duplicate=names[(res.subject, _case_name(res))] > 1)
-    _set_counts(root, len(result.results), totals)
-    return root
+            duplicate = names[(res.subject, _case_name(res))] > 1
+            _testcase(suite, res, result.repo, base, fail_on, duplicate=duplicate)
+    _set_counts(top, len(result.results), totals)  # the schema has no skipped here
+    return top
+
+
+def _verdict(res: Result, fail_on: Severity) -> str:
+    status = Status(res.status)
+    if status == Status.FAIL:
+        return "fail" if Severity(res.severity).rank >= fail_on.rank else "pass"
+    return str(status.value)
 
 
 def _set_counts(element: ET.Element, tests: int, counts: Counter[str]) -> None:
     element.set("tests", str(tests))
-    element.set("failures", str(counts[Status.FAIL.value]))
+    element.set("failures", str(counts["fail"]))
     element.set("errors", "0")
-    element.set("skipped", str(counts[Status.SKIP.value]))
     element.set("time", "0")
 
 
@@ -85,41 +101,42 @@ def _case_name(res: Result) -> str:
     return f"{res.rule} {res.name}".strip()
 
 
-def _where(res: Result) -> str:
-    loc = res.location
-    if loc is None:
-        return res.subject
-    where = loc.path
-    if loc.line is not None:
-        where += f":{loc.line}"
-        if loc.column is not None:
-            where += f":{loc.column}"
-    return where
+def _class_name(res: Result, repo: str) -> str:
+    return (_xml(subject_path(res.subject)) or repo).replace(".", "_")
 
 
-def _testcase(suite: ET.Element, res: Result, repo: str, *, duplicate: bool) -> None:
+def _testcase(
+    suite: ET.Element,
+    res: Result,
+    repo: str,
+    root: str,
+    fail_on: Severity,
+    *,
+    duplicate: bool,
+) -> None:
+    path, line, _column, moved = ci_location(res, repo, root)
+    has_line = res.location is not None and not moved and bool(res.location.line)
+    where = f"{path}:{line}" if has_line else path
     name = _case_name(res)
-    if duplicate and _where(res):
-        name += f" [{_where(res)}]"
-    attrs = {"classname": _xml(subject_path(res.subject)) or repo, "name": _xml(name), "time": "0"}
-    if res.location is not None and res.location.path:
-        attrs["file"] = _xml(res.location.path)
+    if duplicate:
+        name += f" [{where}]"
+    attrs = {"classname": _class_name(res, repo), "name": _xml(name), "time": "0"}
+    attrs["file"] = _xml(path)
+    if has_line:
+        attrs["line"] = str(line)
     case = ET.SubElement(suite, "testcase", attrs)
 
+    verdict = _verdict(res, fail_on)
     status = Status(res.status)
-    if status == Status.FAIL:
-        failure = ET.SubElement(
-            case,
-            "failure",
-            {
-                "message": _xml(res.message),
-                "type": _xml(str(getattr(res.severity, "value", res.severity))),
-            },
-        )
-        body = [f"{_where(res)}: {res.message}" if _where(res) else res.message]
-        if res.remediation:
-            body.append(f"fix: {res.remediation}")
+    body = [f"{where}: {res.message}"]
+    if res.remediation:
+        body.append(f"fix: {res.remediation}")
+    severity = str(getattr(res.severity, "value", res.severity))
+    if verdict == "fail":
+        failure = ET.SubElement(case, "failure", {"message": _xml(res.message), "type": severity})
         failure.text = _xml("\n".join(body))
+    elif status == Status.FAIL:  # below --fail-on: reported, not failed
+        ET.SubElement(case, "system-out").text = _xml(f"{severity}: " + "\n".join(body))
     elif status == Status.SKIP:
         ET.SubElement(case, "skipped", {"message": _xml(res.message)})
 

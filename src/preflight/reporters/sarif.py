@@ -1,28 +1,29 @@
-"""``check --format sarif``: SARIF 2.1.0 for code scanning.
+"""``check --format sarif``: SARIF 2.1.0 as GitHub code scanning ingests it.
 
 One run, tool ``preflight``. Decisions:
 
 - ``tool.driver.rules`` lists every rule that produced a result (pass, fail or skip), sorted by
   id: ``id``, ``name``, ``shortDescription`` (the rule title when known, else its name in
-  words), ``fullDescription`` (the rule's ``why`` when known, else the short description, as
-  code scanning expects one), ``help.text`` (remediation),
-  ``helpUri`` (the rule's ``docs`` when known), ``defaultConfiguration.level``.
-  Titles, ``why`` and ``docs`` are not part of a result: pass them as
-  ``rules={"TLLM003": {"title": ..., "why": ..., "docs": ...}}``.
+  words), ``fullDescription`` (the rule's ``why`` when known, else the short description),
+  ``help.text`` and ``help.markdown`` (title, remediation, why, docs link), ``helpUri`` (the
+  rule's ``docs``), ``defaultConfiguration.level`` and ``properties``: ``tags`` (the rule's
+  group, such as ``triton``, and ``triton-model-repository``), ``precision`` (``very-high``:
+  each rule reads a fact, it does not guess) and ``problem.severity`` (error, warning,
+  recommendation). Titles, ``why``, ``docs`` and groups are not part of a result: pass them
+  as ``rules={"TLLM003": {"title": ..., "why": ..., "docs": ..., "group": ...}}``.
 - ``results`` holds failures only; ``level`` maps error->error, warning->warning, info->note.
-- A location is ``artifactLocation`` (the path relative to the source root, percent-encoded,
-  with ``uriBaseId: "%SRCROOT%"``) plus a ``region`` only when the line is known (SARIF regions
-  need ``startLine >= 1``). A failure without a location points at its subject: a model's
-  ``config.pbtxt`` for a model, the subject's own path otherwise; a repository-wide failure
-  without a location has none.
-- Reports show paths relative to the model repository (:func:`preflight.reporters.for_display`);
-  code scanning wants them relative to the checkout. ``srcroot`` is the model repository's path
-  inside the checkout: by default the run's ``repo`` when that is a relative path without ``..``
-  (``preflight check models/`` run from the checkout root gives ``models/<path>``), else
-  nothing. Pass ``srcroot=""`` to keep repository-relative paths.
-- ``partialFingerprints["ruleLocationMessageHash/v1"]`` is the SHA-256 of rule id, path and
-  message (the repository-relative path), so a finding keeps its identity across runs while
-  the line moves.
+- Every result sits on a file with ``region.startLine >= 1``, as code scanning drops or
+  misplaces anything else: a finding without a line (a binary engine, a missing file) is on
+  line 1; a finding on a folder, or on a file that is missing, is placed on the nearest
+  ``config.pbtxt`` at or above it (:func:`preflight.reporters.shared.on_a_file`), and its
+  message names the original place.
+- URIs are relative to the checkout root (``root``: ``--sarif-root``, else the folder holding
+  ``.git`` above the repository, else the current directory), percent-encoded, with
+  ``uriBaseId: "%SRCROOT%"``.
+- ``partialFingerprints``: ``primaryLocationLineHash`` (what GitHub matches alerts by across
+  commits) and ``ruleLocationMessageHash/v1``, both from rule id, repository-relative path
+  and the message without line numbers (:func:`preflight.reporters.shared.stable_key`), so a
+  finding keeps its identity while its line moves.
 - Skipped checks are not results: each becomes a note-level
   ``invocations[0].toolExecutionNotifications`` entry (with ``associatedRule``), as do the run
   notes. Passing checks appear only through ``rules``.
@@ -33,22 +34,36 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from preflight.model import Location, Result, RunResult, Severity, Status
-from preflight.reporters.shared import for_display, group_of, subject_path, summary
+from preflight.model import Result, RunResult, Severity, Status
+from preflight.reporters.shared import (
+    absolute,
+    checkout_root,
+    ci_location,
+    root_relative,
+    stable_key,
+    subject_path,
+    summary,
+)
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "ruleLocationMessageHash/v1"
+LINE_HASH_KEY = "primaryLocationLineHash"
 
 LEVELS: dict[Severity, str] = {
     Severity.ERROR: "error",
     Severity.WARNING: "warning",
     Severity.INFO: "note",
+}
+PROBLEM_SEVERITY: dict[Severity, str] = {
+    Severity.ERROR: "error",
+    Severity.WARNING: "warning",
+    Severity.INFO: "recommendation",
 }
 
 RuleMeta = Mapping[str, Mapping[str, str]]
@@ -58,31 +73,31 @@ def render(
     result: RunResult,
     out: TextIO,
     *,
-    color: bool = False,
-    verbose: bool = False,
     rules: RuleMeta | None = None,
-    srcroot: str | None = None,
+    root: str | None = None,
+    **_options: Any,
 ) -> None:
-    """Write the SARIF log. ``color`` and ``verbose`` are accepted for a uniform signature and
-    ignored (passing checks appear through the rule list, skips as notifications)."""
-    del color, verbose
-    out.write(json.dumps(to_sarif(result, rules, srcroot=srcroot), indent=2))
+    """Write the SARIF log. The other report options are accepted and ignored (passing checks
+    appear through the rule list, skips as notifications)."""
+    out.write(json.dumps(to_sarif(result, rules, root=root), indent=2))
     out.write("\n")
 
 
 def to_sarif(
-    result: RunResult, rules: RuleMeta | None = None, *, srcroot: str | None = None
+    result: RunResult, rules: RuleMeta | None = None, *, root: str | None = None
 ) -> dict[str, Any]:
-    """The SARIF log as plain JSON data."""
-    result = for_display(result)
+    """The SARIF log as plain JSON data; ``root`` is the checkout root (see the module)."""
     meta = rules or {}
-    prefix = default_srcroot(result.repo) if srcroot is None else _as_prefix(srcroot)
+    base = checkout_root(result.repo, root)
     descriptors, index = _rules(result.results, meta)
+    seen: Counter[str] = Counter()
     results = [
-        _result(res, index[res.rule], prefix) for res in result.results if res.status == Status.FAIL
+        _result(res, index[res.rule], result.repo, base, seen)
+        for res in result.results
+        if res.status == Status.FAIL
     ]
     notifications = [
-        _skip_notification(res, index[res.rule], prefix)
+        _skip_notification(res, index[res.rule], result.repo, base)
         for res in result.results
         if res.status == Status.SKIP
     ]
@@ -114,8 +129,9 @@ def to_sarif(
                 "toolExecutionNotifications": notifications,
             }
         ],
+        # No absolute uri here: the log stays the same on every runner.
         "originalUriBaseIds": {
-            SRCROOT: {"description": {"text": f"The checked model repository: {result.repo}"}}
+            SRCROOT: {"description": {"text": "The checkout root (a folder holding .git)"}}
         },
         "columnKind": "unicodeCodePoints",
         "results": results,
@@ -124,25 +140,10 @@ def to_sarif(
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
-def default_srcroot(repo: str) -> str:
-    """The repository's place in the checkout when ``repo`` is a plain relative path, else ''."""
-    path = repo.replace("\\", "/")
-    if path.startswith("/") or re.match(r"^[A-Za-z]:", path):
-        return ""
-    parts = [part for part in path.split("/") if part not in ("", ".")]
-    if ".." in parts:
-        return ""
-    return _as_prefix("/".join(parts))
-
-
-def _as_prefix(path: str) -> str:
-    path = path.replace("\\", "/").strip("/")
-    return f"{path}/" if path and path != "." else ""
-
-
 def fingerprint(rule: str, path: str, message: str) -> str:
-    """Stable across runs: does not depend on line, column or order."""
-    digest = hashlib.sha256("\0".join((rule, path, message)).encode("utf-8"))
+    """Stable across runs: does not depend on line, column, order or line numbers in the
+    message."""
+    digest = hashlib.sha256("\0".join((rule, path, stable_key(message))).encode("utf-8"))
     return digest.hexdigest()
 
 
@@ -158,40 +159,80 @@ def _rules(
         res = first[rule_id]
         info = meta.get(rule_id, {})
         short = info.get("title") or res.name.replace("-", " ") or rule_id
+        fix = res.remediation or info.get("remediation") or ""
+        severity = Severity(res.severity)
         descriptor: dict[str, Any] = {
             "id": rule_id,
             "name": res.name,
             "shortDescription": {"text": short},
             "fullDescription": {"text": info.get("why") or short},
+            "help": {"text": fix or short, "markdown": _help_markdown(rule_id, short, fix, info)},
         }
-        descriptor["help"] = {"text": res.remediation or info.get("title") or res.name}
         if info.get("docs"):
             descriptor["helpUri"] = info["docs"]
-        descriptor["defaultConfiguration"] = {"level": LEVELS[Severity(res.severity)]}
+        descriptor["defaultConfiguration"] = {"level": LEVELS[severity]}
+        tags = ["triton-model-repository"]
+        if info.get("group"):
+            tags.insert(0, info["group"])
+        descriptor["properties"] = {
+            "tags": tags,
+            "precision": "very-high",
+            "problem.severity": PROBLEM_SEVERITY[severity],
+        }
         index[rule_id] = len(descriptors)
         descriptors.append(descriptor)
     return descriptors, index
 
 
-def _result(res: Result, rule_index: int, prefix: str) -> dict[str, Any]:
-    location = _location_of(res)
+def _help_markdown(rule_id: str, title: str, fix: str, info: Mapping[str, str]) -> str:
+    parts = [f"**{rule_id}**: {title}"]
+    if fix:
+        parts.append(f"**How to fix:** {fix.strip()}")
+    if info.get("why"):
+        parts.append(f"**Why:** {info['why'].strip()}")
+    if info.get("docs"):
+        parts.append(f"[Documentation]({info['docs']})")
+    return "\n\n".join(parts)
+
+
+def _result(
+    res: Result, rule_index: int, repo: str, root: str, seen: Counter[str]
+) -> dict[str, Any]:
+    path, line, column, moved = ci_location(res, repo, root)
+    message = res.message or res.name
+    if moved:
+        message += f" (at {_original_place(res, repo, root)})"
     data: dict[str, Any] = {
         "ruleId": res.rule,
         "ruleIndex": rule_index,
         "level": LEVELS[Severity(res.severity)],
-        "message": {"text": res.message or res.name},
+        "message": {"text": message},
+        "locations": [_physical(path, line, column)],
     }
-    if location is not None:
-        data["locations"] = [_physical(location, prefix)]
+    identity = fingerprint(res.rule, _repo_relative(res, repo), res.message)
+    seen[identity] += 1
     data["partialFingerprints"] = {
-        FINGERPRINT_KEY: fingerprint(res.rule, location.path if location else "", res.message)
+        LINE_HASH_KEY: f"{identity[:16]}:{seen[identity]}",
+        FINGERPRINT_KEY: identity,
     }
     if res.subject:
         data["properties"] = {"subject": res.subject}
     return data
 
 
-def _skip_notification(res: Result, rule_index: int, prefix: str) -> dict[str, Any]:
+def _repo_relative(res: Result, repo: str) -> str:
+    """The finding's path relative to the repository: the same wherever the checkout is."""
+    if res.location is None:
+        return subject_path(res.subject)
+    return root_relative(absolute(res.location.path, repo), absolute(".", repo))
+
+
+def _original_place(res: Result, repo: str, root: str) -> str:
+    raw = res.location.path if res.location is not None else subject_path(res.subject) or "."
+    return root_relative(absolute(raw, repo), root)
+
+
+def _skip_notification(res: Result, rule_index: int, repo: str, root: str) -> dict[str, Any]:
     data: dict[str, Any] = {
         "level": "note",
         "message": {"text": f"{res.rule} {res.name} skipped: {res.message}"},
@@ -199,31 +240,26 @@ def _skip_notification(res: Result, rule_index: int, prefix: str) -> dict[str, A
     }
     # Only a real location: a skipped check's artifact may well be missing.
     if res.location is not None:
-        data["locations"] = [_physical(res.location, prefix)]
+        path, line, column, _moved = ci_location(res, repo, root)
+        data["locations"] = [_physical(path, line, column)]
     return data
 
 
-def _location_of(res: Result) -> Location | None:
-    if res.location is not None:
-        return res.location
-    subject = subject_path(res.subject)
-    if not subject:
-        return None
-    if subject == group_of(subject):
-        # A model folder: point at its config, line 1, as code scanning wants a file.
-        return Location(path=f"{subject}/config.pbtxt", line=1)
-    return Location(path=subject)
+def _artifact(path: str) -> dict[str, str]:
+    """A file of the checkout (relative to %SRCROOT%), or an object's URL as it is."""
+    if "://" in path:
+        scheme, _, rest = path.partition("://")
+        return {"uri": f"{scheme}://{quote(rest, safe='/:')}"}
+    return {"uri": quote(path, safe="/"), "uriBaseId": SRCROOT}
 
 
-def _physical(location: Location, prefix: str) -> dict[str, Any]:
-    path = location.path.replace("\\", "/").lstrip("/")
-    path = prefix + path if path not in ("", ".") else (prefix.rstrip("/") or ".")
-    physical: dict[str, Any] = {
-        "artifactLocation": {"uri": quote(path, safe="/"), "uriBaseId": SRCROOT}
+def _physical(path: str, line: int, column: int | None) -> dict[str, Any]:
+    region: dict[str, int] = {"startLine": line}
+    if column is not None:
+        region["startColumn"] = column
+    return {
+        "physicalLocation": {
+            "artifactLocation": _artifact(path),
+            "region": region,
+        }
     }
-    if location.line is not None and location.line >= 1:
-        region: dict[str, int] = {"startLine": location.line}
-        if location.column is not None and location.column >= 1:
-            region["startColumn"] = location.column
-        physical["region"] = region
-    return {"physicalLocation": physical}

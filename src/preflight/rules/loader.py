@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .. import templates, yamlmarks
+from .. import safe_files, templates, yamlmarks
 from ..errors import RuleFileError
 from ..model import Condition, Expectation, Rule, Severity
 from .grammar import SUBJECT_KINDS, UNARY
@@ -38,7 +38,8 @@ def schema() -> dict[str, Any]:
 
 
 def rule_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.rglob("*.y*ml") if p.suffix in (".yaml", ".yml"))
+    # iterative, bounded, never entering a linked folder (safe_files.walk_files)
+    return safe_files.walk_files(directory, (".yaml", ".yml"))
 
 
 def _leaves(err: Any) -> Iterator[Any]:
@@ -71,7 +72,7 @@ def schema_errors(doc: yamlmarks.Document) -> list[str]:
         message = err.message
         if err.validator == "additionalProperties" and isinstance(err.instance, dict):
             allowed = set(err.schema.get("properties", {}))
-            extra = sorted(k for k in err.instance if k not in allowed)
+            extra = sorted((k for k in err.instance if k not in allowed), key=str)  # `1:` too
             if extra:
                 keys = [*keys, extra[0]]
                 message = f"unknown key {extra[0]!r}"
@@ -146,7 +147,11 @@ def _condition_errors(
 ) -> list[str]:
     errors: list[str] = []
     op = cond.get("op")
-    if op not in UNARY and "value" not in cond:
+    if not isinstance(op, str):  # YAML gives any value: a mapping is not hashable
+        errors.append(
+            doc.error([*where, "op"], f"expected an operator name, got {type(op).__name__}")
+        )
+    elif op not in UNARY and "value" not in cond:
         errors.append(doc.error(where, f"operator {op!r} needs a value"))
     value = cond.get("value")
     if op == "matches" and isinstance(value, str):
@@ -240,9 +245,12 @@ def load_rules(directories: Iterable[tuple[Path, bool]]) -> list[Rule]:
         if not directory.is_dir():
             errors.append(f"{directory}: rules directory not found")
             continue
+        if not safe_files.inside(directory):
+            errors.append(f"{directory}: rules directory {safe_files.OUTSIDE}")
+            continue
         for path in rule_files(directory):
             try:
-                doc = yamlmarks.load(path)
+                doc = yamlmarks.load(path, "rule")
             except yamlmarks.YamlError as exc:
                 errors.extend(exc.lines)
                 continue

@@ -31,6 +31,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from preflight import safe_files
 from preflight.model import Fact, Facts, Location
 
 MODULES = ("tensorrt", "tensorrt_lean")
@@ -82,7 +83,13 @@ def deserialize(
     if mod is None:
         return _facts(loc, {"status": "skipped", "reason": NOT_INSTALLED})
     argv = list(_child_argv) if _child_argv is not None else _child_command(mod, force)
-    argv.append(os.path.abspath(engine))  # the child runs elsewhere: see _run_child
+    try:  # the child reads the file the boundary allows, by its real path, never a FIFO
+        real = safe_files.resolve(engine)
+        if os.path.lexists(real):
+            os.close(safe_files.open_fd(real, "engine"))
+    except OSError as exc:
+        return _facts(loc, {"status": "failed", "reason": f"not read: {exc.strerror or exc}"})
+    argv.append(real)  # the child runs elsewhere: see _run_child
     outcome = _run_child(argv, timeout_s, _child_env(_env))
     values = _interpret(outcome, mod, timeout_s)
     if force:
@@ -145,6 +152,10 @@ def _run_child(argv: list[str], timeout_s: float, env: dict[str, str]) -> _Outco
         _kill_group(proc)
         out, err = proc.communicate()
         timed_out = True
+    except BaseException:  # Ctrl-C, SIGTERM: the child is in its own session, end it too
+        _kill_group(proc)
+        proc.wait()
+        raise
     return _Outcome(
         proc.returncode,
         out.decode("utf-8", "replace"),

@@ -10,6 +10,10 @@ Facts (all under ``engine_config.``; only what the file writes, never a default)
 - ``format``: ``new``, ``legacy``, ``unknown`` (a JSON object with neither layout's keys) or
   ``invalid`` (not JSON, or not a JSON object; then ``parse_error`` = ``{message, line, column}``).
 - ``version``; ``architecture`` and ``dtype`` (``pretrained_config``; legacy ``precision``).
+- ``num_hidden_layers``, ``num_attention_heads``, ``num_key_value_heads``, ``hidden_size``,
+  ``head_size``, ``vocab_size`` (:data:`MODEL_SHAPE`, ``pretrained_config``; legacy
+  ``builder_config.num_layers`` / ``num_heads`` / ``num_kv_heads`` / ``hidden_size`` /
+  ``vocab_size``).
 - ``mapping.<key>`` for every scalar of ``pretrained_config.mapping`` (``world_size``,
   ``tp_size``, ``pp_size``, ``cp_size``, ``gpus_per_node``, ...); legacy ``tensor_parallel``,
   ``pipeline_parallel`` and ``context_parallel`` become ``mapping.tp_size`` / ``pp_size`` /
@@ -40,6 +44,7 @@ from bisect import bisect_right
 from pathlib import Path
 from typing import Any
 
+from preflight import safe_files
 from preflight.facts import fact
 from preflight.model import Fact, Facts
 
@@ -56,7 +61,21 @@ BUILD_LIMITS = (
     "speculative_decoding_mode",
     "kv_cache_type",
 )
+# The model's shape (pretrained_config), for the KV cache arithmetic: `engine_config.<key>`.
+MODEL_SHAPE = (
+    "num_hidden_layers",
+    "num_attention_heads",
+    "num_key_value_heads",
+    "hidden_size",
+    "head_size",
+    "vocab_size",
+)
 _LEGACY_RENAMES = {
+    "num_layers": "num_hidden_layers",
+    "num_heads": "num_attention_heads",
+    "num_kv_heads": "num_key_value_heads",
+    "hidden_size": "hidden_size",
+    "vocab_size": "vocab_size",
     "name": "builder_name",
     "precision": "dtype",
     "tensor_parallel": "mapping.tp_size",
@@ -69,7 +88,7 @@ _LEGACY_RENAMES = {
 def extract(path: Path) -> Facts:
     """Facts from the engine ``config.json`` at ``path``; never raises on a bad file."""
     try:
-        text = path.read_bytes().decode("utf-8-sig", errors="replace")
+        text = safe_files.read_bytes(path, "config.json").decode("utf-8-sig", errors="replace")
     except OSError as exc:
         return {PREFIX + "read_error": fact(exc.strerror or str(exc), path)}
     return parse(text, str(path))
@@ -103,7 +122,7 @@ def _new(data: dict[str, Any], where: _Locator) -> Facts:
     if "version" in data:
         facts[PREFIX + "version"] = where.fact(data["version"], "version")
     pretrained = _obj(data, "pretrained_config")
-    for key in ("architecture", "dtype"):
+    for key in ("architecture", "dtype", *MODEL_SHAPE):
         if key in pretrained:
             facts[PREFIX + key] = where.fact(pretrained[key], "pretrained_config", key)
     for group in ("mapping", "quantization"):

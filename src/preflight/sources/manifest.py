@@ -15,7 +15,8 @@
   ``not-a-manifest``, ``bad-files``) when the manifest cannot be used; ``manifest.checked``
   (entries with a plain file name); ``manifest.entries``, one item per entry in name order:
   ``{name, path, safe_name, listed_size, listed_sha256}`` and, for a plain name, ``size`` (None
-  when the file is absent) and, when the sizes agree, ``sha256`` or ``read_error``;
+  when the file is absent) and, when the sizes agree, ``sha256`` or ``read_error`` (or
+  ``sha256_unchecked``: a remote repository checked without ``--verify-hashes``);
   ``manifest.unlisted``: ``{name, path}`` of the plan files the manifest does not list.
 
 Hashing streams each file in 16 MiB blocks into one reused buffer (``readinto`` plus
@@ -26,15 +27,17 @@ hashes large buffers. A file whose size differs from the manifest's is not hashe
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from preflight import progress, safe_files
 from preflight.model import Fact, Facts, Location
 
 from . import MANIFEST_NAME, trt_engine
@@ -59,7 +62,7 @@ def sha256_file(path: Path, block_size: int = BLOCK_SIZE) -> str:
     digest = hashlib.sha256()
     buf = bytearray(block_size)
     view = memoryview(buf)
-    with open(path, "rb", buffering=0) as fh:
+    with safe_files.open_file(path, "engine") as fh:  # inside the boundary, regular
         if hasattr(os, "posix_fadvise"):
             with contextlib.suppress(OSError):
                 os.posix_fadvise(fh.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
@@ -68,6 +71,7 @@ def sha256_file(path: Path, block_size: int = BLOCK_SIZE) -> str:
             if not n:
                 break
             digest.update(view[:n])
+            progress.advance(n)
     return digest.hexdigest()
 
 
@@ -77,7 +81,19 @@ def hash_files(paths: Iterable[Path], workers: int | None = None) -> dict[Path, 
     if not todo:
         return {}
     count = workers or min(len(todo), max(1, os.cpu_count() or 1), 8)
+    with progress.task(_total_size(todo), "sha256"):  # a bar only for a person at a terminal
+        return _hash_all(todo, count)
 
+
+def _total_size(paths: list[Path]) -> int:
+    total = 0
+    for path in paths:
+        with contextlib.suppress(OSError):
+            total += path.stat().st_size
+    return total
+
+
+def _hash_all(todo: list[Path], count: int) -> dict[Path, str | OSError]:
     def one(path: Path) -> str | OSError:
         try:
             return sha256_file(path)
@@ -88,6 +104,20 @@ def hash_files(paths: Iterable[Path], workers: int | None = None) -> dict[Path, 
         return {p: one(p) for p in todo}
     with ThreadPoolExecutor(max_workers=count) as pool:
         return dict(zip(todo, pool.map(one, todo), strict=True))
+
+
+# Who gives the digests of the listed files: ``hash_files`` here; for a repository staged from
+# object storage, its staging layer (SHA-256 streamed from the store with --verify-hashes, or
+# None: sizes and headers only, ``sha256_unchecked`` on the entry).
+Digests = Callable[[list[Path]], Mapping[Path, str | OSError | None]]
+_digests: Digests | None = None
+
+
+def use_digests(digests: Digests | None) -> Digests | None:
+    """Set who computes the manifest digests (None: hash the files here); returns the previous."""
+    global _digests
+    previous, _digests = _digests, digests
+    return previous
 
 
 def plan_files(engine_dir: Path) -> list[Path]:
@@ -132,16 +162,45 @@ def write_manifest(engine_dir: Path) -> Path:
         "files": entries,
     }
     target = engine_dir / MANIFEST_NAME
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, target)
+    _write_atomically(engine_dir, target, json.dumps(doc, indent=2, sort_keys=True) + "\n")
     return target
+
+
+def _write_atomically(folder: Path, target: Path, text: str) -> None:
+    """``text`` into ``target`` through a temporary file created exclusively in ``folder``
+    (``O_EXCL | O_NOFOLLOW``: never through a planted link), renamed over ``target``; the
+    temporary file is gone whatever happens, an interrupt included."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    flags |= getattr(os, "O_CLOEXEC", 0)
+    for attempt in range(100):
+        tmp = folder / f".{target.name}.{os.getpid()}.{attempt}.tmp"
+        try:
+            fd = os.open(tmp, flags, 0o644)
+        except FileExistsError:
+            continue
+        break
+    else:
+        raise FileExistsError(errno.EEXIST, "cannot create a temporary file", str(folder))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if target.is_symlink() or (target.exists() and not target.is_file()):
+            raise IsADirectoryError(
+                errno.EEXIST, "exists and is not a regular file: not replaced", str(target)
+            )
+        os.replace(tmp, target)  # replaces a link itself, never what it points to
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def _load(manifest: Path) -> tuple[dict[str, Mapping[str, Any]] | None, dict[str, str] | None]:
     """(entries, None) or (None, ``{kind, detail}``: why the manifest cannot be used)."""
     try:
-        doc = json.loads(manifest.read_text(encoding="utf-8"))
+        doc = json.loads(safe_files.read_text(manifest, "manifest"))
     except OSError as exc:
         return None, {"kind": "unreadable", "detail": str(exc.strerror or exc)}
     except (ValueError, RecursionError) as exc:
@@ -182,8 +241,11 @@ def _entries(engine_dir: Path, listed: Mapping[str, Mapping[str, Any]]) -> list[
             continue
         if isinstance(size, int) and isinstance(sha256, str) and item["size"] == size:
             to_hash[engine_dir / name] = item
-    for path, digest in hash_files(to_hash).items():
-        if isinstance(digest, OSError):
+    digests = _digests(list(to_hash)) if _digests is not None else hash_files(to_hash)
+    for path, digest in digests.items():
+        if digest is None:
+            to_hash[path]["sha256_unchecked"] = True
+        elif isinstance(digest, OSError):
             to_hash[path]["read_error"] = str(digest.strerror or digest)
         else:
             to_hash[path]["sha256"] = digest

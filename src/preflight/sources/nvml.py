@@ -77,3 +77,24 @@ def detect_gpu() -> Gpu:
         nvml_names=(name,),
         memory_mib=mib,
     )
+
+
+def detect_driver() -> str | None:
+    """This machine's NVIDIA driver version through NVML, or None when NVML cannot say (no
+    ``nvidia-ml-py``, no driver): an unknown driver skips the driver checks, it is no error."""
+    try:
+        import pynvml
+    except ImportError:
+        return None
+    try:
+        pynvml.nvmlInit()
+    except Exception:  # NVMLError and subclasses: no driver, no library, no device
+        return None
+    try:
+        raw = pynvml.nvmlSystemGetDriverVersion()
+        return raw.decode() if isinstance(raw, bytes) else str(raw)
+    except Exception:
+        return None
+    finally:
+        with contextlib.suppress(Exception):
+            pynvml.nvmlShutdown()

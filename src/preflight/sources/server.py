@@ -21,18 +21,48 @@ class ServerError(PreflightError):
     """A --server URL preflight cannot use (malformed, or no tritonclient for its scheme)."""
 
 
+def shown_url(url: str) -> str:
+    """``url`` as preflight prints it: a user name and password replaced by ``***``."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    authority, slash, path = rest.partition("/")
+    if "@" not in authority:
+        return url
+    return f"{scheme}{sep}***@{authority.rpartition('@')[2]}{slash}{path}"
+
+
 def parse_url(url: str) -> tuple[str, str]:
     """(scheme, host:port) of a --server URL; a bad one raises :class:`ServerError`."""
     try:
         parsed = urlparse(url if "://" in url else f"http://{url}")
         port = parsed.port
     except ValueError as exc:
-        raise ServerError(f"--server {url!r}: {exc}") from None
+        raise ServerError(f"--server {shown_url(url)!r}: {exc}") from None
     if parsed.scheme not in ("http", "grpc") or not parsed.hostname:
-        raise ServerError(f"--server {url!r}: expected http://HOST:PORT or grpc://HOST:PORT")
+        raise ServerError(
+            f"--server {shown_url(url)!r}: expected http://HOST:PORT or grpc://HOST:PORT"
+        )
     port = port or (8000 if parsed.scheme == "http" else 8001)
     host = f"[{parsed.hostname}]" if ":" in parsed.hostname else parsed.hostname
     return parsed.scheme, f"{host}:{port}"
+
+
+# The module each tritonclient client needs that the core install does not bring.
+_CLIENT_NEEDS = {"grpc": "grpc", "http": "geventhttpclient"}
+
+
+def require_client(url: str) -> None:
+    """One line, before any work, when the client for ``url`` is not installed: the core
+    install leaves tritonclient's grpc/http extras out (they come with ``[server]``)."""
+    import importlib.util
+
+    scheme, _address = parse_url(url)
+    if importlib.util.find_spec(_CLIENT_NEEDS[scheme]) is None:
+        raise ServerError(
+            f"--server needs the server extra: pip install 'triton-preflight[server]' "
+            f"(tritonclient's {scheme} client is not installed)"
+        )
 
 
 def _client(url: str) -> tuple[Any, str]:
@@ -47,7 +77,7 @@ def _client(url: str) -> tuple[Any, str]:
         return httpclient.InferenceServerClient(
             address, connection_timeout=TIMEOUT_S, network_timeout=TIMEOUT_S
         ), "http"
-    except ImportError as exc:
+    except (ImportError, RuntimeError) as exc:  # RuntimeError: tritonclient's missing extra
         raise ServerError(f"--server: tritonclient[{scheme}] is not usable: {exc}") from None
 
 
@@ -65,7 +95,7 @@ def server_facts(url: str, repo: Path, models: list[str]) -> Facts:
     """`server.*` facts about the server and the repository's ``models`` on it; an unreachable
     server is a fact, not an exception."""
     where = None  # a URL is not a file: findings sit at the repository root
-    facts: Facts = {"server.url": Fact(url, where)}
+    facts: Facts = {"server.url": Fact(shown_url(url), where)}
     client, kind = _client(url)
     try:
         live = bool(
@@ -127,4 +157,4 @@ def server_facts(url: str, repo: Path, models: list[str]) -> Facts:
 
 def server_subject(url: str, repo: Path, models: list[Subject]) -> Subject:
     names = [m.name for m in models if not m.name.startswith(".")]
-    return Subject("server", url, str(repo), server_facts(url, repo, names))
+    return Subject("server", shown_url(url), str(repo), server_facts(url, repo, names))

@@ -1,13 +1,17 @@
 """The deployment target as ``target.*`` facts: GPU, Triton container, TensorRT, TensorRT-LLM.
 
 Inputs are what the user named (``--target-gpu`` resolved to a :class:`Gpu`, a Triton release,
-versions) and, when nothing names the TensorRT, the installed ``tensorrt`` package; the release
-tables fill in what a Triton release implies. The facts carry no location.
+versions), then ``.preflight.yaml``, then the environment (:func:`resolve_inputs`: an NGC Triton
+container's version variables, the installed ``tensorrt`` and ``tensorrt_llm`` packages, the
+local GPU through NVML); the release tables fill in what a Triton release implies. The facts
+carry no location.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from .. import versions
@@ -42,6 +46,10 @@ _ORIGINS = {
     "trt": "--trt-version",
     "trtllm": "target.trtllm",
     "gpu_count": "target.gpu_count",
+    "gpu_memory": "--gpu-memory",
+    "world_size": "--world-size",
+    "auto_complete": "--disable-auto-complete-config",
+    "driver": "--driver",
 }
 
 
@@ -57,6 +65,10 @@ def target_facts(
     trtllm: str | None = None,
     gpu_count: int | None = None,
     origins: Mapping[str, str] | None = None,
+    gpu_memory: float | None = None,
+    world_size: int | None = None,
+    auto_complete: bool | None = None,
+    driver: str | None = None,
 ) -> Facts:
     """The ``target.*`` facts.
 
@@ -64,12 +76,22 @@ def target_facts(
     (``target.trt_version``, ``target.trtllm_version``) and the TensorRT of the plain container
     (``target.trt_version_plain``, for ordinary ``tensorrt_plan`` models). ``trt`` overrides both
     TensorRT values; ``trtllm`` overrides the TensorRT-LLM one. ``origins`` names where each
-    input came from (keys gpu/triton/trt/trtllm/gpu_count; default: the CLI option), recorded in
+    input came from (keys gpu/triton/trt/trtllm/gpu_count/gpu_memory/world_size; default: the CLI
+    option), recorded in
     ``target.sources`` (a dict: fact name -> where the value came from). Grades of table values
     are in ``target.trt_version_confidence`` / ``target.trt_version_plain_confidence``; values
     the tables cannot give are explained in ``target.unknown`` (a dict: name -> reason).
+    ``target.gpu_memory_mib``: usable memory per GPU (``gpu_memory`` GiB, else the GPU table's
+    ``memory_mib``, else its nominal GB); ``target.world_size``: the launch's MPI world size.
     ``target.compute_capabilities`` lists every CC of a GPU that reports more than one (Thor).
-    Raises :class:`TargetError` for a malformed or unknown ``triton``. Facts carry no location.
+    ``triton`` may also be a container tag (its suffix sets ``target.triton_flavor``) or a
+    server version. A release the tables do not know is not an error: ``target.release_known``
+    is false and ``target.unknown`` says which table row is missing, so that every check that
+    does not need the release still runs. ``target.requirements``: per flavour the release's
+    host requirements (``min_driver``, ``datacenter_drivers``, ``min_compute_capability``,
+    ``cuda``, ``source``); ``target.driver`` the host driver (``driver``);
+    ``target.gpu_category`` the GPU table's category (datacenter, geforce ...).
+    Raises :class:`TargetError` for a malformed ``triton``. Facts carry no location.
     """
     where = {**_ORIGINS, **(origins or {})}
     facts: Facts = {}
@@ -96,30 +118,36 @@ def target_facts(
             put("gpu_memory_gib", gpu.memory_gib, label)
     if gpu_count is not None:
         put("gpu_count", gpu_count, where["gpu_count"])
+    # Usable memory per GPU in MiB: --gpu-memory (GiB: a MIG slice, a shared GPU), else what a
+    # real device of the table's row reported, else the row's nominal GiB.
+    if gpu_memory is not None:
+        put("gpu_memory_mib", round(float(gpu_memory) * 1024, 1), where["gpu_memory"])
+    elif gpu is not None and gpu.memory_mib is not None:
+        put("gpu_memory_mib", gpu.memory_mib, f"{where['gpu']} ({gpu.name}: memory_mib)")
+    elif gpu is not None and gpu.memory_gib is not None:
+        label = f"{where['gpu']} ({gpu.name}: nominal {gpu.memory_gib:g} GB)"
+        put("gpu_memory_mib", round(gpu.memory_gib * 1024, 1), label)
+    if world_size is not None:
+        put("world_size", world_size, where["world_size"])
+    # Triton's auto-complete (on unless the server runs --disable-auto-complete-config, or
+    # --strict-model-config=true); absent means Triton's default.
+    if auto_complete is not None:
+        put("auto_complete", auto_complete, where["auto_complete"])
 
     trtllm_row: Release | None = None
     plain_row: Release | None = None
     if triton is not None:
-        errors: list[str] = []
-        for flavor in releases.FLAVORS:
-            try:
-                row = releases.resolve_release(triton, flavor)
-            except TargetError as exc:
-                errors.append(str(exc))
-                continue
-            if flavor == "trtllm":
-                trtllm_row = row
-            else:
-                plain_row = row
-        if trtllm_row is None and plain_row is None:
-            raise TargetError(errors[-1])
-        if trtllm_row is None:
-            unknown["trtllm"] = errors[0]
-        some = trtllm_row or plain_row
-        assert some is not None
-        put("triton_version", some.triton, where["triton"])
-        if some.server_version is not None:
-            put("triton_server_version", some.server_version, _release_note(some))
+        trtllm_row, plain_row = _release_facts(str(triton), where["triton"], put, facts, unknown)
+    if driver is not None:
+        try:
+            versions.parse(str(driver))
+        except ValueError:
+            raise TargetError(
+                f"{where['driver']} {driver!r}: expected an NVIDIA driver version such as 550.54.15"
+            ) from None
+        put("driver", str(driver), where["driver"])
+    if gpu is not None:
+        facts["target.gpu_category"] = Fact(gpu.category)
 
     if trt is not None:
         try:
@@ -153,6 +181,71 @@ def target_facts(
     return facts
 
 
+def _release_facts(
+    triton: str,
+    origin: str,
+    put: Callable[[str, Any, str], None],
+    facts: Facts,
+    unknown: dict[str, str],
+) -> tuple[Release | None, Release | None]:
+    """``target.triton_*`` and ``target.requirements`` of one release; the (trtllm, plain) rows
+    the table has for it."""
+    yymm, named = releases.parse_release(triton)
+    put("triton_version", yymm, origin)
+    if named is not None:
+        put("triton_flavor", named, origin)
+    rows: dict[str, Release] = {}
+    for flavor in (named,) if named else releases.FLAVORS:
+        row = releases.find_release(yymm, flavor) if flavor in releases.FLAVORS else None
+        if row is None:
+            unknown[flavor] = releases.missing_row(yymm, flavor)
+        else:
+            rows[flavor] = row
+    facts["target.release_known"] = Fact(bool(rows))
+    if not rows:
+        unknown["release"] = "; ".join(
+            releases.missing_row(yymm, f) for f in ((named,) if named else releases.FLAVORS)
+        )
+    some = rows.get("trtllm") or rows.get("plain")
+    if some is not None and some.server_version is not None:
+        put("triton_server_version", some.server_version, _release_note(some))
+    requirements: dict[str, dict[str, Any]] = {}
+    for flavor, row in rows.items():
+        req = releases.release_requirements(yymm, flavor)
+        branches = req.datacenter_drivers if req else None
+        source = req.source if req else "no requirements row in releases.yaml"
+        plain = releases.release_requirements(yymm, "plain")
+        plain_row = rows.get("plain") or releases.find_release(yymm, "plain")
+        if (
+            branches is None
+            and flavor != "plain"
+            and plain is not None
+            and plain.datacenter_drivers is not None
+            and _cuda_major(row.cuda) is not None
+            and _cuda_major(row.cuda) == _cuda_major(plain_row.cuda if plain_row else None)
+        ):  # the release notes' list covers every image of the release with that CUDA major
+            branches = plain.datacenter_drivers
+            source = f"{source}; data-center branches: {plain.source}"
+        requirements[flavor] = {
+            "image": row.image,
+            "cuda": row.cuda,
+            "min_driver": req.min_driver if req else None,
+            "datacenter_drivers": list(branches) if branches is not None else None,
+            "min_compute_capability": req.min_compute_capability if req else None,
+            "source": source,
+        }
+    if requirements:
+        facts["target.requirements"] = Fact(requirements)
+    return rows.get("trtllm"), rows.get("plain")
+
+
+def _cuda_major(cuda: str | None) -> int | None:
+    try:
+        return versions.parse(cuda)[0] if cuda else None
+    except ValueError:
+        return None
+
+
 def target_from_facts(facts: Facts) -> Target:
     """The report's :class:`preflight.model.Target` from ``target.*`` facts."""
 
@@ -168,4 +261,188 @@ def target_from_facts(facts: Facts) -> Target:
         trt_version=get("trt_version"),
         trtllm_version=get("trtllm_version"),
         trt_version_plain=get("trt_version_plain"),
+        gpu_memory_mib=get("gpu_memory_mib"),
+        world_size=get("world_size"),
     )
+
+
+# --- where the target comes from: flags, then .preflight.yaml, then the environment ----------
+
+# What an NGC Triton container says about itself: the server's build.py writes
+# `ENV TRITON_SERVER_VERSION ${TRITON_VERSION}` (2.x.y) and
+# `ENV NVIDIA_TRITON_SERVER_VERSION ${TRITON_CONTAINER_VERSION}` (YY.MM) into every image
+# (triton-inference-server/server build.py, create_dockerfile_linux); `TRT_VERSION` comes from
+# the DLFW base image (qa/common/reporter.py reads it). In -trtllm- images that base TensorRT can
+# be stale (the backend loads /usr/local/tensorrt), so the installed `tensorrt` package is read
+# first and TRT_VERSION only when no Triton release is known either.
+ENV_RELEASE = "NVIDIA_TRITON_SERVER_VERSION"
+ENV_SERVER = "TRITON_SERVER_VERSION"
+ENV_TRT = "TRT_VERSION"
+_YYMM = re.compile(r"^[0-9]{2}\.[0-9]{2}$")
+# The inputs that name a target (the others, such as gpu_count, describe one).
+NAMING_KEYS = ("gpu", "triton", "trt", "trtllm")
+
+
+def installed_trtllm() -> str | None:
+    """The installed ``tensorrt_llm`` package's version (package metadata, nothing imported)."""
+    from importlib import metadata
+
+    for dist in ("tensorrt_llm", "tensorrt-llm"):
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    return None
+
+
+@dataclass(slots=True)
+class Inputs:
+    """The target's inputs once resolved: ``values`` by key (``gpu`` as the :class:`Gpu` in
+    ``gpu``), ``origins`` (key -> where it came from), ``none`` (where ``target none`` was
+    declared, else None) and ``unresolved`` (``gpu`` / ``serving`` -> what was looked at)."""
+
+    values: dict[str, Any]
+    origins: dict[str, str]
+    gpu: Gpu | None = None
+    none: str | None = None
+    unresolved: dict[str, str] = field(default_factory=dict)
+
+
+def resolve_inputs(
+    flags: Mapping[str, Any],
+    flag_names: Mapping[str, str],
+    settings: Mapping[str, Any],
+    environ: Mapping[str, str],
+    *,
+    none_flag: bool = False,
+    none_setting: bool = False,
+    detect_gpu: Callable[[], Gpu] | None = None,
+) -> Inputs:
+    """Each target input from, in order, the command line (``flags``, named ``flag_names``),
+    ``.preflight.yaml``'s ``target:`` (``settings``) and the environment (``environ``: an NGC
+    Triton container's version variables, the installed ``tensorrt`` and ``tensorrt_llm``
+    packages, the local GPU through ``detect_gpu``, NVML by default).
+
+    The environment is read only for what neither the flags nor the settings name: the GPU, and
+    the serving software as a whole (Triton release, TensorRT, TensorRT-LLM) when neither names
+    a Triton release or a TensorRT version. ``none_flag`` (``--target none``) or, without any
+    target flag, ``none_setting`` (``target: none``) reads no environment: layout and config
+    checks only. Raises :class:`TargetError` for a GPU name the table does not know.
+    """
+    from ..data import gpus
+
+    values: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    if none_flag:  # --target none: the settings' target does not count either
+        settings = {}
+    for key in {**flag_names, **settings}:
+        flag, setting = flags.get(key), settings.get(key)
+        if flag is not None and flag != "" and flag is not False:
+            values[key], origins[key] = flag, flag_names.get(key, key)
+        elif setting is not None and setting != "":
+            values[key], origins[key] = setting, f".preflight.yaml target.{key}"
+    named = [k for k in NAMING_KEYS if flags.get(k) not in (None, "", False)]
+    none = "--target none" if none_flag else None
+    if none is None and none_setting and not named:
+        none = ".preflight.yaml target: none"
+    out = Inputs(values, origins, none=none)
+    if "gpu" in values:
+        spec = str(values["gpu"])
+        out.gpu = _nvml_gpu() if spec.lower() == "auto" else gpus.resolve_gpu(spec)
+    if none is not None:
+        return out
+    if out.gpu is None:
+        try:
+            out.gpu = (detect_gpu or _nvml_gpu)()
+            origins["gpu"] = "the local GPU through NVML"
+        except TargetError as exc:
+            why = str(exc).removeprefix("--target-gpu auto: ")
+            out.unresolved["gpu"] = why if "NVML" in why else f"no GPU through NVML ({why})"
+    if "triton" not in values and "trt" not in values:
+        _serving_from_environment(out, environ)
+    return out
+
+
+def _nvml_gpu() -> Gpu:
+    from . import nvml
+
+    return nvml.detect_gpu()
+
+
+def _serving_from_environment(out: Inputs, environ: Mapping[str, str]) -> None:
+    """Triton release, TensorRT and TensorRT-LLM from the environment, each with its source."""
+    looked: list[str] = []
+    release = (environ.get(ENV_RELEASE) or "").strip()
+    server = (environ.get(ENV_SERVER) or "").strip()
+    if release and _YYMM.match(release) and _known_release(release):
+        out.values["triton"] = release
+        out.origins["triton"] = f"environment {ENV_RELEASE}={release}"
+    elif server and releases.release_for_server_version(server):
+        yymm = releases.release_for_server_version(server)
+        out.values["triton"] = yymm
+        out.origins["triton"] = f"environment {ENV_SERVER}={server} (Triton {yymm})"
+    else:
+        for name, value in ((ENV_RELEASE, release), (ENV_SERVER, server)):
+            looked.append(f"{name}={value} is not in the release table" if value else f"no {name}")
+    installed = installed_tensorrt()
+    trt_env = (environ.get(ENV_TRT) or "").strip()
+    if installed is not None:
+        out.values["trt"] = installed
+        out.origins["trt"] = f"the installed tensorrt package {installed}"
+    elif trt_env and "triton" not in out.values and _is_version(trt_env.split("+")[0]):
+        out.values["trt"] = trt_env.split("+")[0]
+        out.origins["trt"] = f"environment {ENV_TRT}={trt_env}"
+    else:
+        looked.append("no tensorrt package")
+    if "trtllm" not in out.values:
+        trtllm = installed_trtllm()
+        if trtllm is not None:
+            out.values["trtllm"] = trtllm
+            out.origins["trtllm"] = f"the installed tensorrt_llm package {trtllm}"
+    if "triton" not in out.values and "trt" not in out.values:
+        out.unresolved["serving"] = ", ".join(looked)
+
+
+def _known_release(yymm: str) -> bool:
+    for flavor in releases.FLAVORS:
+        try:
+            releases.resolve_release(yymm, flavor)
+            return True
+        except TargetError:
+            continue
+    return False
+
+
+def _is_version(text: str) -> bool:
+    try:
+        versions.parse(text)
+    except ValueError:
+        return False
+    return True
+
+
+def resolution_facts(inputs: Inputs, facts: Facts) -> Facts:
+    """``target.none`` (with its source in ``target.sources``) and ``target.unresolved`` (what
+    was looked at for the GPU and the serving software that stayed unknown), added to the
+    ``target.*`` facts of :func:`target_facts`."""
+    out: Facts = {}
+    if inputs.none is not None:
+        out["target.none"] = Fact(True)
+        sources = dict(facts["target.sources"].value) if "target.sources" in facts else {}
+        out["target.sources"] = Fact({**sources, "none": inputs.none})
+    elif inputs.unresolved:
+        out["target.unresolved"] = Fact(dict(inputs.unresolved))
+    return out
+
+
+# How resolve_inputs names what the environment gave (the report says it without -v).
+_ENVIRONMENT_ORIGINS = ("environment ", "the installed ", "the local GPU")
+
+
+def from_environment(facts: Facts) -> bool:
+    """Whether any ``target.*`` value came from the environment rather than the user."""
+    sources = facts.get("target.sources")
+    values = (
+        sources.value.values() if sources is not None and isinstance(sources.value, dict) else []
+    )
+    return any(str(v).startswith(_ENVIRONMENT_ORIGINS) for v in values)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import safe_files
 from ..model import Fact, Facts, Location
 from ..pbtxt_locations import ScanResult, scan
 from ..triton_proto import load_model_config_pb2, to_plain
@@ -102,11 +103,8 @@ def _directives(path: Path, raw: bytes) -> list[dict[str, Any]]:
 
 def parse(path: Path) -> ParsedConfig:
     """Parse ``path``; never raises. A missing or unreadable file gives ``missing``/``error``."""
-    if path.exists() and not path.is_file():  # a FIFO would block the read forever
-        msg = f"failed to open text file for read {path}: not a regular file"
-        return ParsedConfig(path, None, None, {"message": msg, "line": None, "column": None})
     try:
-        raw = path.read_bytes()
+        raw = safe_files.read_bytes(path, "config.pbtxt")  # inside the repository, no FIFO
     except FileNotFoundError:
         return ParsedConfig(
             path,

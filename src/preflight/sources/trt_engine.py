@@ -65,6 +65,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import struct
 from collections.abc import Callable
@@ -72,6 +73,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from preflight import safe_files
 from preflight.data.trt_tags import tag_release
 from preflight.model import Fact, Facts, Location
 
@@ -98,7 +100,7 @@ OpenBinary = Callable[[Path], IO[bytes]]
 
 
 def _open_binary(path: Path) -> IO[bytes]:
-    return open(path, "rb")
+    return safe_files.open_file(path, "engine")  # inside the repository, regular, no blocking
 
 
 def _u32(buf: bytes, off: int) -> int | None:
@@ -249,8 +251,8 @@ def _parse_lfs(head: bytes, out: _Out) -> None:
         key, _, value = line.partition(" ")
         if key == "oid" and value:
             out.set("lfs.oid", value.strip())
-        elif key == "size" and value.strip().isdigit():
-            out.set("lfs.size", int(value.strip()))
+        elif key == "size" and re.fullmatch("[0-9]{1,20}", value.strip()):
+            out.set("lfs.size", int(value.strip()))  # ASCII digits only: int() is total
     out.error("a Git LFS pointer, not the engine: fetch the object (git lfs pull)")
 
 

@@ -40,16 +40,35 @@ Facts (all under ``build_log.``; a key the log does not contain is absent):
 Lines captured through ``docker logs -t``/``kubectl logs --timestamps`` (an RFC 3339 timestamp)
 or ``mpirun --tag-output`` (``[1,0]<stderr>:``) are read without that prefix.
 - ``read_error``: the reason the file could not be read (then no other fact).
+- ``absurd_values``: ``[{key, line, text}]``, numbers the log writes that cannot be meant
+  (dozens of digits, a lone ``.``): the fact they would give is left out.
+
+TensorRT's verbose lines (``[ts] [TRT] [V] ...``, the bulk of ``--log_level verbose``) trace the
+builder and quote layer and tensor names; TensorRT reports errors and warnings at ``[E]`` and
+``[W]``. They are skipped whole (``_VERBOSE``).
+
+Reading is one streaming pass (:func:`extract`): the file is mapped and cut into chunks at line
+ends; a vectorised prefilter (numpy, on a second thread) finds the lines that are not verbose
+TensorRT lines, and only those are decoded and read, by the same line scanner :func:`parse`
+uses, so the facts are the same. Time grows linearly and memory stays flat: every list is
+bounded (``MAX_*``), a line is read up to ``MAX_LINE_CHARS``.
 """
 
 from __future__ import annotations
 
+import math
+import os
 import re
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from io import FileIO
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from preflight import safe_files
 from preflight.facts import fact
 from preflight.model import Fact, Facts
 
@@ -58,11 +77,28 @@ MAX_LISTED_RANKS = 1024  # absent ranks listed at most (a log may name any rank 
 
 PREFIX = "build_log."
 MAX_OOM_ITEMS = 50
+MAX_FATAL_ITEMS = 1000  # fatal lines listed at most (the first ones)
+MAX_STARTED = 4096  # engines listed at most
+MAX_RANKS = 65536  # distinct rank numbers kept
+MAX_KEYS = 512  # distinct `Set <name> to` names kept
+MAX_ABSURD = 20
+MAX_TEXT = 500  # characters of a quoted line
+MAX_LINE_CHARS = 1 << 18  # a longer line is read up to here
+MAX_DIGITS = 30  # a number with more digits is absurd (int() refuses 4300)
+CHUNK_BYTES = 1 << 20  # at least 4 * MAX_LINE_CHARS: a line is cut the same way by both
+LOOK_AHEAD = 6  # chunks read ahead of the scanner
+FAST_PATH_BYTES = 4 << 20  # a smaller log is read line by line (no numpy import)
 
 _TS = r"\[\d\d/\d\d/\d{4}-\d\d:\d\d:\d\d\]"
 # A logger line glued to the text before it (0.8.0 banner, interleaved workers) starts anew here.
 _GLUED = re.compile(rf"{_TS}\s*\[TRT(?:-LLM)?\]")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+# A verbose TensorRT line, skipped whole; the prefilter tests the same bytes (ASCII digits).
+# (its first 32 bytes ASCII, ending in `RT] [V] `: `[08/27/2025-09:13:48] [TRT] [V] `. The
+# prefilter compares the same bytes, so that both readers skip the same lines.)
+_VERBOSE = re.compile(r"[\x00-\x09\x0b-\x7f]{24}RT\] \[V\] ")
+_VERBOSE_TAIL = b"RT] [V] "  # bytes 24 to 31 of such a line
+_TAIL = int.from_bytes(_VERBOSE_TAIL, "little")
 # Added by the tool that captured the output, not by the build: a container runtime's RFC 3339
 # timestamp, mpirun's --tag-output marker, or both.
 _CAPTURE_PREFIX = re.compile(
@@ -124,7 +160,6 @@ class _Started:
     path: str
     rank: int | None
     line: int
-    serialized: bool = False
 
 
 @dataclass
@@ -137,29 +172,80 @@ class _Traceback:
 
 @dataclass
 class _State:
-    """What the scan has seen so far; turned into facts at the end."""
+    """What the scan has seen so far; turned into facts at the end. Every list is bounded."""
 
     values: dict[str, tuple[Any, int]] = field(default_factory=dict)  # key -> (value, line)
-    started: list[_Started] = field(default_factory=list)
+    started: list[_Started] = field(default_factory=list)  # the first MAX_STARTED
+    started_count: int = 0
+    serialized_count: int = 0  # an engine serialized is always the oldest one waiting
     last_serialized_line: int | None = None
-    generation: list[tuple[float, int]] = field(default_factory=list)
+    ranks: set[int] = field(default_factory=set)
+    generation_seconds: float = 0.0
+    generation_count: int = 0
+    generation_line: int | None = None
     peak: tuple[int, int] | None = None
-    fatal: dict[int, str] = field(default_factory=dict)
-    oom: list[tuple[int, str]] = field(default_factory=list)
+    fatal: dict[int, str] = field(default_factory=dict)  # at most MAX_FATAL_ITEMS
+    first_fatal: int | None = None
+    oom: list[tuple[int, str]] = field(default_factory=list)  # the first MAX_OOM_ITEMS
+    oom_count: int = 0
+    # closed tracebacks since the last progress line; fatal unless the build goes on
     tracebacks: list[_Traceback] = field(default_factory=list)
     open_traceback: _Traceback | None = None
     ignore_next_traceback: bool = False  # after "Exception ignored in": Python went on
     last_progress: int = 0  # last line showing the build went on (serializing, all built)
-    pending: int = 0  # index of the oldest started engine that may still be unserialized
+    absurd: list[dict[str, Any]] = field(default_factory=list)
+    lines: int = 0
+
+    def add_fatal(self, number: int, text: str) -> None:
+        if self.first_fatal is None or number < self.first_fatal:
+            self.first_fatal = number
+        if number in self.fatal or len(self.fatal) < MAX_FATAL_ITEMS:
+            self.fatal.setdefault(number, text[:MAX_TEXT])
+
+    def progress(self, number: int) -> None:
+        """The build went on at ``number``: the tracebacks closed before it were harmless."""
+        self.last_progress = number
+        self.tracebacks.clear()
+
+    def close(self, traceback: _Traceback) -> None:
+        """A traceback's exception line was read: one through the build loop is fatal at
+        once; any other is, unless a progress line follows (kept, bounded: later ones could
+        only be listed after the first MAX_FATAL_ITEMS)."""
+        if traceback.ignored:
+            return
+        if traceback.in_build:
+            self.add_fatal(traceback.line, traceback.text)
+        elif len(self.tracebacks) < MAX_FATAL_ITEMS:
+            self.tracebacks.append(traceback)
+
+    def absurd_value(self, key: str, number: int, text: str) -> None:
+        if len(self.absurd) < MAX_ABSURD:
+            self.absurd.append({"key": key, "line": number, "text": text[:60]})
+
+    def whole(self, key: str, number: int, text: str) -> int | None:
+        """``text`` (digits) as an int; None, noted as absurd, past MAX_DIGITS."""
+        if len(text) > MAX_DIGITS:
+            self.absurd_value(key, number, text)
+            return None
+        return int(text)
 
 
 def extract(path: Path) -> Facts:
-    """Facts from the build log at ``path``; an unreadable file gives ``build_log.read_error``."""
+    """Facts from the build log at ``path``; an unreadable file gives ``build_log.read_error``.
+    One streaming pass over the mapped file (see the module text)."""
     try:
-        data = path.read_bytes()
+        fh = safe_files.open_file(path, "build-log")  # inside the repository, regular, capped
     except OSError as exc:
         return {PREFIX + "read_error": fact(exc.strerror or str(exc), path)}
-    return parse(data.decode("utf-8", errors="replace"), str(path))
+    with fh:
+        try:
+            if os.fstat(fh.fileno()).st_size < FAST_PATH_BYTES:
+                data = fh.read(FAST_PATH_BYTES)
+                return parse(data.decode("utf-8", errors="replace"), str(path))
+            return _stream(fh, str(path))
+        except OSError as exc:  # e.g. an I/O error while read
+            reason = getattr(exc, "strerror", None) or str(exc)
+            return {PREFIX + "read_error": fact(reason, path)}
 
 
 def parse(text: str, path: str) -> Facts:
@@ -169,20 +255,179 @@ def parse(text: str, path: str) -> Facts:
     if lines and lines[-1] == "":
         lines.pop()
     for number, raw in enumerate(lines, start=1):
-        for segment in _segments(raw):
-            _scan(state, number, segment)
-    return _facts(state, path, len(lines))
+        _line(state, number, raw)
+    state.lines = len(lines)
+    return _facts(state, path)
 
 
-def _segments(raw: str) -> list[str]:
+def _line(state: _State, number: int, raw: str) -> None:
+    """One physical line, as both readers hand it over."""
+    if len(raw) > MAX_LINE_CHARS:
+        raw = raw[:MAX_LINE_CHARS]
+    if _VERBOSE.match(raw):  # as written: the prefilter sees the same bytes
+        return
+    text = _CAPTURE_PREFIX.sub("", _ANSI.sub("", raw), count=1)
+    for segment in _segments(text):
+        _scan(state, number, segment)
+
+
+def _segments(text: str) -> list[str]:
     """One physical line split at carriage returns and at glued logger timestamps."""
     out: list[str] = []
-    for part in _CAPTURE_PREFIX.sub("", _ANSI.sub("", raw), count=1).split("\r"):
+    for part in text.split("\r"):
         cuts = [m.start() for m in _GLUED.finditer(part) if m.start() > 0]
         starts = [0, *cuts]
         ends = [*cuts, len(part)]
         out.extend(part[a:b] for a, b in zip(starts, ends, strict=True) if part[a:b].strip())
     return out
+
+
+# --- the streaming reader ----------------------------------------------------------------
+
+
+def _stream(fh: FileIO, path: str) -> Facts:
+    """The facts of a large log: chunks of whole lines read into a ring of buffers,
+    prefiltered on two threads (numpy releases the GIL), the lines left read in order by
+    :func:`_line`. At most LOOK_AHEAD + 1 buffers: memory stays flat."""
+    np: Any
+    try:
+        import numpy as np
+    except ImportError:  # tritonclient brings numpy; without it every line is read
+        np = None
+    state = _State()
+    number = 0  # lines before the current chunk
+    chunks = _chunks(fh, LOOK_AHEAD + 1)
+    if np is None:
+        for buf, n in chunks:
+            number = _read_lines(state, buf, n, number, None)
+    else:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            ahead: deque[tuple[bytearray, int, Future[Any]]] = deque()
+            for buf, n in chunks:
+                ahead.append((buf, n, pool.submit(_prefilter, np, buf, n)))
+                if len(ahead) >= LOOK_AHEAD:  # the ring holds one buffer more
+                    buf0, n0, job = ahead.popleft()
+                    number = _read_lines(state, buf0, n0, number, job.result())
+            while ahead:
+                buf0, n0, job = ahead.popleft()
+                number = _read_lines(state, buf0, n0, number, job.result())
+    state.lines = number
+    return _facts(state, path)
+
+
+def _fill(fh: FileIO, buf: bytearray, at: int) -> int:
+    """Read into ``buf[at:at + CHUNK_BYTES]`` until full or the end; the bytes read."""
+    view = memoryview(buf)
+    got = 0
+    while got < CHUNK_BYTES:
+        n = fh.readinto(view[at + got : at + CHUNK_BYTES])
+        if not n:
+            break
+        got += n
+    return got
+
+
+def _chunks(fh: FileIO, ring: int) -> Iterator[tuple[bytearray, int]]:
+    """(buffer, length): whole lines, about CHUNK_BYTES each, read into ``ring`` buffers in
+    turn (a buffer is filled again only after the ones handed over since were read). A line
+    longer than a chunk is cut: its first CHUNK_BYTES are handed over, the rest skipped."""
+    buffers = [bytearray(2 * CHUNK_BYTES + 1) for _ in range(ring)]
+    turn = 0
+    tail = b""  # an unfinished line, carried to the start of the next buffer
+    skipping = False  # inside the rest of an over-long line
+    first = True
+    while True:
+        buf = buffers[turn]  # the next one only after a yield: the others may be in use
+        carry = len(tail)
+        buf[:carry] = tail
+        got = _fill(fh, buf, carry)
+        n = carry + got
+        start = 0
+        if first:
+            first = False
+            if buf[:3] == b"\xef\xbb\xbf":
+                start = 3
+        if skipping:
+            cut = buf.find(b"\n", start, n)
+            if cut < 0:
+                if got == 0:
+                    return
+                tail = b""
+                continue
+            start, skipping = cut + 1, False
+        if start:
+            buf[: n - start] = buf[start:n]
+            n -= start
+        if n == 0:
+            return
+        if got == 0:  # the end: the last line may lack its newline
+            yield buf, n
+            return
+        last = buf.rfind(b"\n", 0, n)
+        if last < 0:  # one line longer than a chunk
+            buf[n] = 10
+            yield buf, n + 1
+            turn = (turn + 1) % ring
+            tail, skipping = b"", True
+            continue
+        tail = bytes(buf[last + 1 : n])
+        yield buf, last + 1
+        turn = (turn + 1) % ring
+
+
+def _prefilter(np: Any, buf: bytearray, n: int) -> tuple[int, Any, Any, Any]:
+    """The lines of ``buf[:n]`` that are not verbose TensorRT lines: (line count, their
+    starts, ends and indexes). Vectorised: the newline positions, then per line bytes 24 to
+    31 as one 64-bit word, and bytes 0 to 23 ASCII (:data:`_VERBOSE`)."""
+    data = np.frombuffer(buf, np.uint8, n)
+    ends = np.flatnonzero(data == 10).astype(np.int32)  # a chunk is far below 2 GiB
+    count = len(ends)
+    if data[-1] != 10:
+        ends = np.append(ends, np.int32(n))  # the last line has no newline
+        count += 1
+    starts = np.empty(len(ends), np.int32)
+    starts[0] = 0
+    starts[1:] = ends[:-1] + 1
+    length = ends - starts
+    verbose = length >= 32
+    if n >= 32:
+        at = np.minimum(starts, n - 32)  # a line starting later is too short anyway
+        windows = np.ndarray((n - 7,), "<u8", buf, 0, (1,))  # every 8-byte window
+        verbose &= windows[at + 24] == np.uint64(_TAIL)
+        if data.max() >= 0x80:
+            high = np.uint64(0x8080808080808080)
+            for off in (0, 8, 16):  # bytes 0 to 23 must be ASCII
+                verbose &= (windows[at + off] & high) == 0
+    else:
+        verbose[:] = False
+    verbose |= length == 0  # an empty line says nothing (and a flood of them stays cheap)
+    keep = np.flatnonzero(~verbose).astype(np.int32)
+    return count, starts[keep], ends[keep], keep
+
+
+def _read_lines(state: _State, buf: bytearray, n: int, before: int, kept: Any) -> int:
+    """Read the kept lines of ``buf[:n]`` (every line when ``kept`` is None); return the line
+    count after the chunk."""
+    cap = 4 * MAX_LINE_CHARS  # bytes: at most 4 per character
+    if kept is None:
+        pos = 0
+        while pos < n:
+            cut = buf.find(b"\n", pos, n)
+            end = n if cut < 0 else cut
+            before += 1
+            _line(state, before, buf[pos : min(end, pos + cap)].decode("utf-8", "replace"))
+            pos = end + 1
+        return before
+    count, starts, ends, index = kept
+    for at in range(0, len(index), 1 << 16):  # in slices: Python ints for a few lines at once
+        part = slice(at, at + (1 << 16))
+        rows = zip(starts[part].tolist(), ends[part].tolist(), index[part].tolist(), strict=True)
+        for s, e, i in rows:
+            _line(state, before + i + 1, buf[s : min(e, s + cap)].decode("utf-8", "replace"))
+    return int(before + count)
+
+
+# --- the line scanner --------------------------------------------------------------------
 
 
 def _scan(state: _State, number: int, segment: str) -> None:
@@ -205,9 +450,11 @@ def _scan(state: _State, number: int, segment: str) -> None:
         if not _scan_raw(state, number, segment):
             return  # part of an exception Python ignored
     if _FATAL_ANY.search(segment):
-        state.fatal.setdefault(number, segment.strip())
+        state.add_fatal(number, segment.strip())
     if _OOM.search(segment):
-        state.oom.append((number, segment.strip()))
+        state.oom_count += 1
+        if len(state.oom) < MAX_OOM_ITEMS:
+            state.oom.append((number, segment.strip()[:MAX_TEXT]))
 
 
 def _scan_trtllm(state: _State, number: int, msg: str) -> None:
@@ -215,47 +462,66 @@ def _scan_trtllm(state: _State, number: int, msg: str) -> None:
     if setter:
         name = setter.group("name")
         key = "dtype" if name == "dtype" else "plugins." + name
-        state.values[key] = (_typed(setter.group("value")), number)
+        if key in state.values or len(state.values) < MAX_KEYS:
+            state.values[key] = (_typed(setter.group("value")), number)
         return
     cc = _CC.match(msg)
     if cc:
-        state.values["gpu.compute_capability"] = (f"{cc.group(1)}.{cc.group(2)}", number)
+        major, minor = (state.whole("gpu.compute_capability", number, g) for g in cc.groups())
+        if major is not None and minor is not None:
+            state.values["gpu.compute_capability"] = (f"{major}.{minor}", number)
         return
     for key, pattern in _GPU_INTS.items():
         hw = pattern.match(msg)
         if hw:
-            state.values["gpu." + key] = (int(hw.group(1)), number)
+            value = state.whole("gpu." + key, number, hw.group(1))
+            if value is not None:
+                state.values["gpu." + key] = (value, number)
             return
     serializing = _SERIALIZING.match(msg)
     if serializing:
         engine = serializing.group("path").strip()
-        rank = _RANK.search(engine)
-        state.started.append(_Started(engine, int(rank.group(1)) if rank else None, number))
-        state.last_progress = number
+        found = _RANK.search(engine)
+        engine = engine[:MAX_TEXT]
+        rank = state.whole("rank", number, found.group(1)) if found else None
+        state.started_count += 1
+        if len(state.started) < MAX_STARTED:
+            state.started.append(_Started(engine, rank, number))
+        if rank is not None and len(state.ranks) < MAX_RANKS:
+            state.ranks.add(rank)
+        state.progress(number)
         return
     if _SERIALIZED.match(msg):
-        while state.pending < len(state.started) and state.started[state.pending].serialized:
-            state.pending += 1  # the oldest engine still waiting, without rescanning the list
-        if state.pending < len(state.started):
-            state.started[state.pending].serialized = True
+        if state.serialized_count < state.started_count:
+            state.serialized_count += 1
             state.last_serialized_line = number
-        state.last_progress = number
+        state.progress(number)
         return
     built = _ALL_BUILT.match(msg)
     if built:
-        state.values["total_build_time"] = (built.group(1), number)
-        state.last_progress = number
+        state.values["total_build_time"] = (built.group(1)[:MAX_TEXT], number)
+        state.progress(number)
 
 
 def _scan_trt(state: _State, number: int, msg: str) -> None:
     generation = _GENERATION.match(msg)
     if generation:
-        state.generation.append((float(generation.group(1)), number))
+        try:
+            seconds = float(generation.group(1))
+        except ValueError:  # a lone "." or "1.2.3"
+            seconds = math.nan
+        if not math.isfinite(seconds) or len(generation.group(1)) > MAX_DIGITS:
+            state.absurd_value("engine_generation_seconds", number, generation.group(1))
+            return
+        state.generation_seconds += seconds
+        state.generation_count += 1
+        if state.generation_line is None:
+            state.generation_line = number
         return
     peak = _PEAK.search(msg)
     if peak:
-        mib = int(peak.group(1))
-        if state.peak is None or mib > state.peak[0]:
+        mib = state.whole("peak_gpu_memory_mib", number, peak.group(1))
+        if mib is not None and (state.peak is None or mib > state.peak[0]):
             state.peak = (mib, number)
 
 
@@ -267,19 +533,21 @@ def _scan_raw(state: _State, number: int, segment: str) -> bool:
         return False
     if _TRACEBACK.match(text):
         # Until its exception line shows up, the traceback stands for itself.
+        if state.open_traceback is not None:  # a new one: the previous one never closed
+            state.close(state.open_traceback)
         opened = _Traceback(number, text, ignored=state.ignore_next_traceback)
         state.ignore_next_traceback = False
-        state.tracebacks.append(opened)
         state.open_traceback = opened
         return False
     closed = state.open_traceback
     if closed is not None and not segment[:1].isspace():
-        closed.line, closed.text = number, text
+        closed.line, closed.text = number, text[:MAX_TEXT]
         state.open_traceback = None
+        state.close(closed)
         if closed.ignored:
             return False
     if _FATAL_RAW.search(segment):
-        state.fatal.setdefault(number, text)
+        state.add_fatal(number, text)
     return True
 
 
@@ -288,41 +556,40 @@ def _typed(raw: str) -> Any:
         return raw == "True"
     if raw == "None":
         return None
-    if _INT.match(raw):
+    if _INT.match(raw) and len(raw) <= MAX_DIGITS:
         return int(raw)
-    return raw
+    return raw[:MAX_TEXT]
 
 
-def _facts(state: _State, path: str, line_count: int) -> Facts:
+def _facts(state: _State, path: str) -> Facts:
     facts: Facts = {
         PREFIX + key: fact(value, path, line) for key, (value, line) in state.values.items()
     }
     if state.peak is not None:
         facts[PREFIX + "peak_gpu_memory_mib"] = fact(state.peak[0], path, state.peak[1])
-    if state.generation:
-        total = round(sum(seconds for seconds, _ in state.generation), 6)
-        facts[PREFIX + "engine_generation_seconds"] = fact(total, path, state.generation[0][1])
+    if state.generation_count:
+        total = round(state.generation_seconds, 6)
+        facts[PREFIX + "engine_generation_seconds"] = fact(total, path, state.generation_line)
 
-    for traceback in state.tracebacks:
-        if traceback.ignored:
-            continue
+    pending = list(state.tracebacks)
+    if state.open_traceback is not None and not state.open_traceback.ignored:
+        pending.append(state.open_traceback)  # cut short: it stands for itself
+    for traceback in pending:
         if traceback.in_build or traceback.line > state.last_progress:
-            state.fatal.setdefault(traceback.line, traceback.text)
+            state.add_fatal(traceback.line, traceback.text)
     fatal: list[dict[str, Any]] = [
         {"line": line, "text": text} for line, text in sorted(state.fatal.items())
     ]
     facts[PREFIX + "fatal_errors"] = _listed(fatal, path)
-    oom: list[dict[str, Any]] = [
-        {"line": line, "text": text} for line, text in state.oom[:MAX_OOM_ITEMS]
-    ]
+    oom: list[dict[str, Any]] = [{"line": line, "text": text} for line, text in state.oom]
     facts[PREFIX + "oom_warnings"] = _listed(oom, path)
-    facts[PREFIX + "oom_warning_count"] = fact(len(state.oom), path)
+    facts[PREFIX + "oom_warning_count"] = fact(state.oom_count, path)
 
+    done = state.started[: state.serialized_count]
     started: list[dict[str, Any]] = [
-        {"path": s.path, "rank": s.rank, "line": s.line, "serialized": s.serialized}
-        for s in state.started
+        {"path": s.path, "rank": s.rank, "line": s.line, "serialized": i < state.serialized_count}
+        for i, s in enumerate(state.started)
     ]
-    done = [s for s in state.started if s.serialized]
     facts[PREFIX + "started_engines"] = _listed(started, path)
     facts[PREFIX + "serialized_engines"] = fact(
         [s.path for s in done], path, done[0].line if done else None
@@ -330,7 +597,7 @@ def _facts(state: _State, path: str, line_count: int) -> Facts:
     facts[PREFIX + "serialized_ranks"] = fact(
         sorted({s.rank for s in done if s.rank is not None}), path
     )
-    ranks = {s.rank for s in state.started if s.rank is not None}
+    ranks = state.ranks
     # Bounded: a log naming rank 300000000 lists at most MAX_LISTED_RANKS absent ranks.
     missing = (
         list(islice((r for r in range(max(ranks) + 1) if r not in ranks), MAX_LISTED_RANKS))
@@ -341,20 +608,22 @@ def _facts(state: _State, path: str, line_count: int) -> Facts:
         facts[PREFIX + "missing_ranks"] = fact(missing, path)
 
     if fatal:
-        facts[PREFIX + "build_succeeded"] = fact(False, path, min(state.fatal))
+        facts[PREFIX + "build_succeeded"] = fact(False, path, state.first_fatal)
     elif (
-        state.started
-        and len(done) == len(state.started)
+        state.started_count
+        and state.serialized_count == state.started_count
         and not missing
         # an engine TensorRT finished building but that was never written out: cut short
-        and len(state.generation) <= len(done)
+        and state.generation_count <= state.serialized_count
     ):
         facts[PREFIX + "build_succeeded"] = fact(True, path, state.last_serialized_line)
     else:
         facts[PREFIX + "build_succeeded"] = fact(None, path)
     if not any(key.startswith(PREFIX + "plugins.") for key in facts):
         facts[PREFIX + "plugins"] = fact({}, path)  # the key is always there for readers
-    facts[PREFIX + "line_count"] = fact(line_count, path)
+    if state.absurd:
+        facts[PREFIX + "absurd_values"] = _listed(state.absurd, path)
+    facts[PREFIX + "line_count"] = fact(state.lines, path)
     return facts
 
 
