@@ -40,6 +40,7 @@ bench: $(VENV)/.demo-installed
 	$(BIN)/python benchmarks/bench_startup.py
 	$(BIN)/python benchmarks/bench_engine_header.py
 	$(BIN)/python benchmarks/bench_manifest.py
+	$(BIN)/python benchmarks/bench_build_log.py
 	$(BIN)/python benchmarks/bench_large_repo.py
 	$(BIN)/python benchmarks/bench_remote.py
 	$(BIN)/python benchmarks/bench_pbtxt_import.py

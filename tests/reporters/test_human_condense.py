@@ -45,3 +45,12 @@ def test_cascading_skips_collapse_into_one_line() -> None:
         in short
     )
     assert "2 skipped" in short
+
+
+def test_a_model_blocking_many_rules_gives_their_count() -> None:
+    reason = "m: not checked: TRITON001 failed on this model first"
+    result = run(*(skip(f"TRITON0{n}", "m", reason) for n in range(30, 42)))
+    short = text(result)
+    assert "skipped 12 rules (-v lists them): not checked (TRITON001 failed" in short
+    assert "TRITON030" not in short
+    assert text(result, verbose=True).count("skipped") >= 12
