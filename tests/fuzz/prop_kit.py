@@ -276,7 +276,7 @@ _STDOUT_SHAPES = [
         r"^passed per model: ",
         r"^\(the same skip again on other files: ",
         r"^\S.*: [A-Z]+\d+ (error|warning|info|skipped|passed|accepted)\b",  # a finding
-        r"^\S.*: (skipped|accepted) [A-Z]+\d+",  # condensed skips
+        r"^\S.*: (skipped|accepted) ([A-Z]+\d+|\d+ rules \(-v lists them\))",  # condensed skips
     )
 ]
 
