@@ -289,11 +289,7 @@ def _stream(fh: FileIO, path: str) -> Facts:
     """The facts of a large log: chunks of whole lines read into a ring of buffers,
     prefiltered on two threads (numpy releases the GIL), the lines left read in order by
     :func:`_line`. At most LOOK_AHEAD + 1 buffers: memory stays flat."""
-    np: Any
-    try:
-        import numpy as np
-    except ImportError:  # tritonclient brings numpy; without it every line is read
-        np = None
+    np = _numpy()
     state = _State()
     number = 0  # lines before the current chunk
     chunks = _chunks(fh, LOOK_AHEAD + 1)
@@ -313,6 +309,24 @@ def _stream(fh: FileIO, path: str) -> Facts:
                 number = _read_lines(state, buf0, n0, number, job.result())
     state.lines = number
     return _facts(state, path)
+
+
+def _numpy() -> Any:
+    """numpy, or None without it (tritonclient brings numpy; without it every line is read).
+    Its BLAS loads with one thread: OpenBLAS starts a thread per core at load, and they take
+    about a tenth of a second of CPU from the prefilter (measured); the environment is put back
+    once loaded (OpenBLAS reads it only then)."""
+    blas = "OPENBLAS_NUM_THREADS"
+    before = os.environ.get(blas)
+    os.environ.setdefault(blas, "1")
+    try:
+        import numpy
+    except ImportError:
+        return None
+    finally:
+        if before is None:
+            del os.environ[blas]
+    return numpy
 
 
 def _fill(fh: FileIO, buf: bytearray, at: int) -> int:
