@@ -16,7 +16,6 @@ The file is JSON, sorted, one entry per finding::
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -24,7 +23,7 @@ from typing import Any
 
 from .errors import PreflightError
 from .model import Result, Status
-from .reporters.shared import stable_key
+from .reporters.shared import identity
 
 VERSION = 1
 Entry = tuple[str, str, str]  # rule, path, key
@@ -34,21 +33,8 @@ class BaselineError(PreflightError):
     """A baseline file that cannot be read or written."""
 
 
-def repo_path(result: Result, repo: str) -> str:
-    """The finding's path relative to the repository (or its subject when it has none): the
-    same whatever the current directory."""
-    if result.location is None:
-        return result.subject
-    text, root = os.path.abspath(result.location.path), os.path.abspath(repo)
-    if text == root:
-        return "."
-    if text.startswith(root.rstrip(os.sep) + os.sep):
-        return Path(os.path.relpath(text, root)).as_posix()
-    return result.location.path
-
-
 def entry(result: Result, repo: str) -> Entry:
-    return (result.rule, repo_path(result, repo), stable_key(result.message))
+    return identity(result, repo)
 
 
 def write(path: Path, results: list[Result], repo: str) -> int:

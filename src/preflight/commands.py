@@ -98,11 +98,6 @@ def _target(
     )
     given = {key: inputs.values.get(key) for key, _flag, _attr in _TARGET_INPUTS}
     origins = inputs.origins
-    if flags["gpu"] is not None and flags["gpu_memory"] is None and given["gpu_memory"]:
-        # .preflight.yaml's memory describes .preflight.yaml's GPU, not one named on the
-        # command line: that GPU's memory comes from the GPU table.
-        given["gpu_memory"] = None
-        origins.pop("gpu_memory", None)
     gpu = inputs.gpu
     # The host driver: as given, or read through NVML when the target is this machine
     # (--target-gpu auto or --driver auto); never guessed from the machine preflight runs on.
@@ -138,13 +133,9 @@ def _target(
 
 def _will_run(rules: list[Rule], cfg: Settings, rule_id: str) -> bool:
     """Whether ``rule_id`` is among the rules this run evaluates (selected and enabled)."""
-    for rule in rules:
-        if rule.id == rule_id:
-            chosen = cfg.rules.get(rule.id) or cfg.rules.get(rule.name)
-            if chosen is None or chosen.enabled is None:
-                return rule.enabled_by_default
-            return bool(chosen.enabled)
-    return False
+    from .evaluator.run import is_enabled
+
+    return any(rule.id == rule_id and is_enabled(rule, cfg.rules) for rule in rules)
 
 
 def readable_input(path: Path, what: str) -> None:

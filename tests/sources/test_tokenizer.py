@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+from preflight import safe_files
 from preflight.sources import tokenizer
 
 CHATGLM = {  # THUDM/chatglm2-6b tokenizer_config.json (tensorrtllm_backend#197)
@@ -108,3 +109,16 @@ def test_hostile_tokenizer_configs(tmp_path: Path) -> None:
     weird = {"tokenizer_class": 7, "auto_map": {"AutoTokenizer": [None, 3]}}
     (folder / "tokenizer_config.json").write_text(json.dumps(weird))
     assert set(tokenizer.extract_dir(folder)) == {"tokenizer.config_read"}
+
+
+def test_a_tokenizer_config_linked_out_of_the_repository_is_not_read(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    folder = repo / "tok"
+    folder.mkdir(parents=True)
+    secret = tmp_path / "secret.json"
+    secret.write_text(json.dumps({"tokenizer_class": "LlamaTokenizer"}))
+    os.symlink(secret, folder / "tokenizer_config.json")
+    with safe_files.confined(repo):
+        facts = tokenizer.extract_dir(folder)
+    assert "tokenizer.config_read" not in facts
+    assert "outside the repository" in facts["tokenizer.read_error"].value

@@ -39,6 +39,14 @@ class RuleSettings:
     options: dict[str, Any] = field(default_factory=dict)
 
 
+def is_enabled(rule: Rule, settings: Mapping[str, RuleSettings]) -> bool:
+    """Whether a run evaluates ``rule``: its setting (by id or name), else its default."""
+    chosen = settings.get(rule.id) or settings.get(rule.name)
+    if chosen is None or chosen.enabled is None:
+        return rule.enabled_by_default
+    return bool(chosen.enabled)
+
+
 @dataclass(slots=True)
 class _Outcome:
     status: str  # "pass" | "fail" | "missing" | "error"
@@ -292,10 +300,7 @@ def evaluate(
     failed: dict[tuple[str, str], str] = {}  # (rule id, subject) that failed -> the root cause
     for rule in sorted(rules, key=lambda r: (_depth(r, rules), r.id)):  # prerequisites first
         rule_settings = settings.get(rule.id) or settings.get(rule.name) or RuleSettings()
-        enabled = (
-            rule.enabled_by_default if rule_settings.enabled is None else rule_settings.enabled
-        )
-        if not enabled:
+        if not is_enabled(rule, settings):
             continue
         for subject in subjects:
             if subject.kind != rule.applies_to:

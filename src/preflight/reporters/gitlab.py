@@ -16,16 +16,8 @@ import json
 from collections import Counter
 from typing import Any, TextIO
 
-from preflight.model import Result, RunResult, Severity, Status
-from preflight.reporters.shared import (
-    absolute,
-    checkout_root,
-    ci_location,
-    root_relative,
-    sort_key,
-    stable_key,
-    subject_path,
-)
+from preflight.model import RunResult, Severity, Status
+from preflight.reporters.shared import checkout_root, ci_location, identity, sort_key
 
 SEVERITIES: dict[Severity, str] = {
     Severity.ERROR: "critical",
@@ -42,29 +34,22 @@ def render(result: RunResult, out: TextIO, *, root: str | None = None, **_option
 
 def to_list(result: RunResult, *, root: str | None = None) -> list[dict[str, Any]]:
     base = checkout_root(result.repo, root)
-    repo_root = absolute(".", result.repo)
     seen: Counter[str] = Counter()
     issues = []
     for res in sorted((r for r in result.results if r.status == Status.FAIL), key=sort_key):
         path, line, _column, _moved = ci_location(res, result.repo, base)
-        identity = _identity(res, result.repo, repo_root)
-        seen[identity] += 1
+        key = "\0".join(identity(res, result.repo))
+        seen[key] += 1
         issue: dict[str, Any] = {
             "type": "issue",
             "check_name": res.rule,
             "description": f"{res.rule} {res.message or res.name}",
             "categories": ["Bug Risk"],
             "severity": SEVERITIES[Severity(res.severity)],
-            "fingerprint": hashlib.sha256(f"{identity}\0{seen[identity]}".encode()).hexdigest(),
+            "fingerprint": hashlib.sha256(f"{key}\0{seen[key]}".encode()).hexdigest(),
             "location": {"path": path, "lines": {"begin": line}},
         }
         if res.remediation:
             issue["content"] = {"body": res.remediation}
         issues.append(issue)
     return issues
-
-
-def _identity(res: Result, repo: str, repo_root: str) -> str:
-    raw = res.location.path if res.location is not None else subject_path(res.subject) or "."
-    where = root_relative(absolute(raw, repo), repo_root)
-    return "\0".join((res.rule, where, stable_key(res.message)))

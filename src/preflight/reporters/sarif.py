@@ -44,6 +44,7 @@ from preflight.reporters.shared import (
     absolute,
     checkout_root,
     ci_location,
+    identity,
     root_relative,
     stable_key,
     subject_path,
@@ -209,22 +210,16 @@ def _result(
         "message": {"text": message},
         "locations": [_physical(path, line, column)],
     }
-    identity = fingerprint(res.rule, _repo_relative(res, repo), res.message)
-    seen[identity] += 1
+    _rule, where, _key = identity(res, repo)  # the path as baselines and GitLab see it
+    digest = fingerprint(res.rule, where, res.message)
+    seen[digest] += 1
     data["partialFingerprints"] = {
-        LINE_HASH_KEY: f"{identity[:16]}:{seen[identity]}",
-        FINGERPRINT_KEY: identity,
+        LINE_HASH_KEY: f"{digest[:16]}:{seen[digest]}",
+        FINGERPRINT_KEY: digest,
     }
     if res.subject:
         data["properties"] = {"subject": res.subject}
     return data
-
-
-def _repo_relative(res: Result, repo: str) -> str:
-    """The finding's path relative to the repository: the same wherever the checkout is."""
-    if res.location is None:
-        return subject_path(res.subject)
-    return root_relative(absolute(res.location.path, repo), absolute(".", repo))
 
 
 def _original_place(res: Result, repo: str, root: str) -> str:

@@ -128,6 +128,17 @@ def stable_key(message: str) -> str:
     return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()[:32]
 
 
+def identity(res: Result, repo: str) -> tuple[str, str, str]:
+    """A finding's identity for baselines and CI fingerprints: its rule, its path relative to
+    the repository (its subject when it has none) and :func:`stable_key` of its message; the
+    same whatever the line, the current directory or where the checkout is."""
+    if res.location is None:
+        where = subject_path(res.subject)
+    else:
+        where = root_relative(absolute(res.location.path, repo), absolute(".", repo))
+    return res.rule, where, stable_key(res.message)
+
+
 def checkout_root(repo: str, given: str | None = None) -> str:
     """The checkout the CI formats' paths are relative to: ``given`` (``--sarif-root``), else
     the nearest folder above the repository holding ``.git``, else the current directory.

@@ -24,6 +24,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .. import safe_files
 from ..model import Fact, Facts, Location
 
 NAMESPACES = ("launch",)
@@ -137,7 +138,8 @@ def extract(repo: Path) -> Facts:
     items: list[dict[str, Any]] = []
     for path in _candidates(repo):
         try:
-            text = path.read_bytes()[:MAX_BYTES].decode("utf-8", errors="replace")
+            with safe_files.open_file(path, "script") as handle:  # the boundary, no FIFO
+                text = handle.read(MAX_BYTES).decode("utf-8", errors="replace")
         except OSError:
             continue
         for line_number, line in _logical_lines(text):

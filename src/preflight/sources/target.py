@@ -341,6 +341,10 @@ def resolve_inputs(
             values[key], origins[key] = flag, flag_names.get(key, key)
         elif setting is not None and setting != "":
             values[key], origins[key] = setting, f".preflight.yaml target.{key}"
+    if flags.get("gpu") not in (None, "") and origins.get("gpu_memory", "").startswith(".pre"):
+        # .preflight.yaml's memory describes .preflight.yaml's GPU, not one named on the
+        # command line: that GPU's memory comes from the GPU table.
+        del values["gpu_memory"], origins["gpu_memory"]
     named = [k for k in NAMING_KEYS if flags.get(k) not in (None, "", False)]
     none = "--target none" if none_flag else None
     if none is None and none_setting and not named:

@@ -30,6 +30,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .. import safe_files
 from ..model import Fact, Facts, Location
 
 NAMESPACES = ("tokenizer",)
@@ -76,7 +77,7 @@ def extract_dir(folder: Path) -> Facts:
         return {}
     where = Location(str(path), 1)
     try:
-        with path.open("rb") as handle:
+        with safe_files.open_file(path, "tokenizer") as handle:  # the boundary, no FIFO
             raw = handle.read(MAX_BYTES + 1)
     except OSError as exc:
         return {"tokenizer.read_error": Fact(exc.strerror or str(exc), where)}
@@ -156,7 +157,7 @@ def extract_dir(folder: Path) -> Facts:
 def extract_loader(model_py: Path) -> Facts:
     """``tokenizer.loader_*`` from a Python model's ``model.py``, read as text."""
     try:
-        with model_py.open("rb") as handle:
+        with safe_files.open_file(model_py, "script") as handle:
             text = handle.read(MAX_CODE_BYTES).decode("utf-8", errors="replace")
     except OSError:
         return {}

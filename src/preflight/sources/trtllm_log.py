@@ -61,7 +61,6 @@ import os
 import re
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from io import FileIO
 from itertools import islice
@@ -297,6 +296,8 @@ def _stream(fh: FileIO, path: str) -> Facts:
         for buf, n in chunks:
             number = _read_lines(state, buf, n, number, None)
     else:
+        from concurrent.futures import Future, ThreadPoolExecutor  # large logs only
+
         with ThreadPoolExecutor(max_workers=2) as pool:
             ahead: deque[tuple[bytearray, int, Future[Any]]] = deque()
             for buf, n in chunks:
