@@ -81,6 +81,7 @@ _LOG_LINES = [
     "[TensorRT-LLM] TensorRT-LLM version: {0}",
     "[TensorRT-LLM][ERROR] {0}",
     "[11/26/2026-18:14:04] [TRT] [V] {0}",
+    "[11/26/2026-18:14:04] [TRT-LLM] [V] {0}",
     "[11/26/2026-18:14:04] [TRT] [E] {0}",
     "2026-11-26T18:14:04.123Z [1,{0}]<stderr>: {1}",
     "Traceback (most recent call last):",

@@ -36,22 +36,27 @@ Facts (all under ``build_log.``; a key the log does not contain is absent):
 - ``oom_warnings``: ``[{line, text}]`` for OOM during tactic search (not fatal), at most
   ``MAX_OOM_ITEMS``; ``oom_warning_count`` is the full count.
 - ``line_count``: physical lines in the file.
-
-Lines captured through ``docker logs -t``/``kubectl logs --timestamps`` (an RFC 3339 timestamp)
-or ``mpirun --tag-output`` (``[1,0]<stderr>:``) are read without that prefix.
-- ``read_error``: the reason the file could not be read (then no other fact).
+- ``read_error``: the reason the file could not be read (then no other fact), also given for
+  a file with more than ``MAX_SCANNED_LINES`` lines that are neither empty nor verbose: a
+  build log has thousands, and each costs 1 to 3 us to read.
 - ``absurd_values``: ``[{key, line, text}]``, numbers the log writes that cannot be meant
   (dozens of digits, a lone ``.``): the fact they would give is left out.
 
-TensorRT's verbose lines (``[ts] [TRT] [V] ...``, the bulk of ``--log_level verbose``) trace the
-builder and quote layer and tensor names; TensorRT reports errors and warnings at ``[E]`` and
-``[W]``. They are skipped whole (``_VERBOSE``).
+Lines captured through ``docker logs -t``/``kubectl logs --timestamps`` (an RFC 3339 timestamp)
+or ``mpirun --tag-output`` (``[1,0]<stderr>:``) are read without that prefix.
 
-Reading is one streaming pass (:func:`extract`): the file is mapped and cut into chunks at line
-ends; a vectorised prefilter (numpy, on a second thread) finds the lines that are not verbose
-TensorRT lines, and only those are decoded and read, by the same line scanner :func:`parse`
-uses, so the facts are the same. Time grows linearly and memory stays flat: every list is
-bounded (``MAX_*``), a line is read up to ``MAX_LINE_CHARS``.
+Verbose lines (``[ts] [TRT] [V] ...`` from TensorRT, ``[ts] [TRT-LLM] [V] ...`` from
+TensorRT-LLM; the bulk of ``--log_level verbose``) trace the builder and quote layer and tensor
+names; errors and warnings come at ``[E]``, ``[F]`` and ``[W]``. They are skipped whole
+(``_VERBOSE``), behind a capture prefix too.
+
+Reading a large log is one streaming pass (:func:`_stream`): chunks at fixed offsets, each read
+and prefiltered by a worker thread (numpy: the newlines, then the verbose lines by the bytes at
+their offsets 24 to 35); this thread joins the lines that cross chunks and reads the lines left
+in order, by the same line scanner :func:`parse` uses, so the facts are the same. A run of
+lines without a word that matters (:func:`_may_matter`) is passed over in bulk. Time grows
+linearly and memory stays flat: every list is bounded (``MAX_*``), a line is read up to
+``MAX_LINE_CHARS``, at most ``workers + 1`` chunks are in flight.
 """
 
 from __future__ import annotations
@@ -60,7 +65,6 @@ import math
 import os
 import re
 from collections import deque
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from io import FileIO
 from itertools import islice
@@ -84,20 +88,27 @@ MAX_ABSURD = 20
 MAX_TEXT = 500  # characters of a quoted line
 MAX_LINE_CHARS = 1 << 18  # a longer line is read up to here
 MAX_DIGITS = 30  # a number with more digits is absurd (int() refuses 4300)
-CHUNK_BYTES = 1 << 20  # at least 4 * MAX_LINE_CHARS: a line is cut the same way by both
-LOOK_AHEAD = 6  # chunks read ahead of the scanner
+# Lines read one by one, at 1-3 us each, that are not TensorRT's or TensorRT-LLM's verbose
+# lines (skipped in bulk): a real build log has thousands; past this the log is not read on.
+MAX_SCANNED_LINES = 2_000_000
+BLOCK_LINES = 1024  # lines tested at once for words that matter (:func:`_may_matter`)
+CHUNK_BYTES = 2 << 20  # read and filtered at once (smaller: more time per byte, measured)
 FAST_PATH_BYTES = 4 << 20  # a smaller log is read line by line (no numpy import)
 
 _TS = r"\[\d\d/\d\d/\d{4}-\d\d:\d\d:\d\d\]"
 # A logger line glued to the text before it (0.8.0 banner, interleaved workers) starts anew here.
 _GLUED = re.compile(rf"{_TS}\s*\[TRT(?:-LLM)?\]")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-# A verbose TensorRT line, skipped whole; the prefilter tests the same bytes (ASCII digits).
-# (its first 32 bytes ASCII, ending in `RT] [V] `: `[08/27/2025-09:13:48] [TRT] [V] `. The
-# prefilter compares the same bytes, so that both readers skip the same lines.)
-_VERBOSE = re.compile(r"[\x00-\x09\x0b-\x7f]{24}RT\] \[V\] ")
-_VERBOSE_TAIL = b"RT] [V] "  # bytes 24 to 31 of such a line
-_TAIL = int.from_bytes(_VERBOSE_TAIL, "little")
+# A verbose line of TensorRT's or TensorRT-LLM's logger, skipped whole: its first 24 bytes
+# ASCII, then `RT] [V] ` (`[08/27/2025-09:13:48] [TRT] [V] `) or `RT-LLM] [V] `
+# (`[08/27/2025-09:13:48] [TRT-LLM] [V] `). The prefilter compares the same bytes, so that both
+# readers skip the same lines.
+_VERBOSE = re.compile(r"[\x00-\x09\x0b-\x7f]{24}RT(?:-LLM)?\] \[V\] ")
+_TRT_TAIL = b"RT] [V] "  # bytes 24 to 31 of TensorRT's verbose line
+_LLM_TAIL = b"RT-LLM] [V] "  # bytes 24 to 35 of TensorRT-LLM's
+_TRT_WORD = int.from_bytes(_TRT_TAIL, "little")
+_LLM_WORD = int.from_bytes(_LLM_TAIL[:8], "little")
+_LLM_HALF = int.from_bytes(_LLM_TAIL[8:], "little")
 # Added by the tool that captured the output, not by the build: a container runtime's RFC 3339
 # timestamp, mpirun's --tag-output marker, or both.
 _CAPTURE_PREFIX = re.compile(
@@ -153,6 +164,62 @@ _OOM = re.compile(
     re.IGNORECASE,
 )
 
+# Cheap tests run before a regex that would otherwise be tried at every position of a line:
+# each holds for every text its regex matches (tests/sources/test_trtllm_log_guards.py).
+_TRTLLM_MESSAGES = (  # what the `_scan_trtllm` patterns start with
+    "Set ",
+    "Compute capability: ",
+    "SM count: ",
+    "SM clock: ",
+    "float16 TFLOPS: ",
+    "Total Memory: ",
+    "Serializing engine to ",
+    "Engine serialized",
+    "Total time of building all engines: ",
+)
+_TRT_MESSAGES = ("Engine generation",)  # `_GENERATION` (and `_PEAK` holds "[MemUsageStats]")
+_FATAL_RAW_WORDS = (
+    "terminate called",
+    "Killed",
+    "Aborted",
+    "exited ",
+    "Segmentation fault",
+    "MPI_ABORT",
+    "aborted",
+    "xception",
+    ": error: ",
+)
+
+
+def _may_fatal(text: str) -> bool:
+    """Needed for `_FATAL_ANY`: "failed", "Failed" or "Assertion"."""
+    return "ssertion" in text or "ailed" in text
+
+
+def _may_oom(text: str) -> bool:
+    """Needed for `_OOM`: each of its forms says "memory", in any case."""
+    return "memory" in text.lower()
+
+
+def _may_fatal_raw(text: str) -> bool:
+    """Needed for `_FATAL_RAW`: one of its words."""
+    return any(word in text for word in _FATAL_RAW_WORDS)
+
+
+def _may_capture(text: str) -> bool:
+    """Needed for a `_CAPTURE_PREFIX` to remove: a leading digit, or `[` and a later `]<`."""
+    return text[:1].isdigit() or (text[:1] == "[" and "]<" in text)
+
+
+class _TooLong(Exception):
+    """More lines to read than a build log has (:data:`MAX_SCANNED_LINES`)."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(
+            f"more than {MAX_SCANNED_LINES} lines that are not verbose (at line {line}): "
+            "not read further, a trtllm-build log holds far fewer"
+        )
+
 
 @dataclass
 class _Started:
@@ -194,6 +261,7 @@ class _State:
     last_progress: int = 0  # last line showing the build went on (serializing, all built)
     absurd: list[dict[str, Any]] = field(default_factory=list)
     lines: int = 0
+    scanned: int = 0  # lines read that are not verbose (MAX_SCANNED_LINES)
 
     def add_fatal(self, number: int, text: str) -> None:
         if self.first_fatal is None or number < self.first_fatal:
@@ -231,7 +299,7 @@ class _State:
 
 def extract(path: Path) -> Facts:
     """Facts from the build log at ``path``; an unreadable file gives ``build_log.read_error``.
-    One streaming pass over the mapped file (see the module text)."""
+    A small log is read whole, a large one in one streaming pass (see the module text)."""
     try:
         fh = safe_files.open_file(path, "build-log")  # inside the repository, regular, capped
     except OSError as exc:
@@ -242,6 +310,8 @@ def extract(path: Path) -> Facts:
                 data = fh.read(FAST_PATH_BYTES)
                 return parse(data.decode("utf-8", errors="replace"), str(path))
             return _stream(fh, str(path))
+        except _TooLong as exc:
+            return {PREFIX + "read_error": fact(str(exc), path)}
         except OSError as exc:  # e.g. an I/O error while read
             reason = getattr(exc, "strerror", None) or str(exc)
             return {PREFIX + "read_error": fact(reason, path)}
@@ -253,8 +323,11 @@ def parse(text: str, path: str) -> Facts:
     lines = text.removeprefix("\ufeff").split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    for number, raw in enumerate(lines, start=1):
-        _line(state, number, raw)
+    try:
+        for number, raw in enumerate(lines, start=1):
+            _line(state, number, raw)
+    except _TooLong as exc:
+        return {PREFIX + "read_error": fact(str(exc), path)}
     state.lines = len(lines)
     return _facts(state, path)
 
@@ -263,15 +336,24 @@ def _line(state: _State, number: int, raw: str) -> None:
     """One physical line, as both readers hand it over."""
     if len(raw) > MAX_LINE_CHARS:
         raw = raw[:MAX_LINE_CHARS]
-    if _VERBOSE.match(raw):  # as written: the prefilter sees the same bytes
+    if not raw or _VERBOSE.match(raw):  # as written: the prefilter sees the same bytes
         return
-    text = _CAPTURE_PREFIX.sub("", _ANSI.sub("", raw), count=1)
+    text = _ANSI.sub("", raw) if "\x1b" in raw else raw
+    if _may_capture(text):
+        text = _CAPTURE_PREFIX.sub("", text, count=1)
+        if _VERBOSE.match(text):  # a verbose line as docker logs -t or mpirun tagged it
+            return
+    state.scanned += 1
+    if state.scanned > MAX_SCANNED_LINES:
+        raise _TooLong(number)
     for segment in _segments(text):
         _scan(state, number, segment)
 
 
 def _segments(text: str) -> list[str]:
     """One physical line split at carriage returns and at glued logger timestamps."""
+    if "\r" not in text and _GLUED.search(text, 1) is None:  # the common line: whole
+        return [text] if text.strip() else []
     out: list[str] = []
     for part in text.split("\r"):
         cuts = [m.start() for m in _GLUED.finditer(part) if m.start() > 0]
@@ -285,31 +367,118 @@ def _segments(text: str) -> list[str]:
 
 
 def _stream(fh: FileIO, path: str) -> Facts:
-    """The facts of a large log: chunks of whole lines read into a ring of buffers,
-    prefiltered on two threads (numpy releases the GIL), the lines left read in order by
-    :func:`_line`. At most LOOK_AHEAD + 1 buffers: memory stays flat."""
+    """The facts of a large log, read in chunks at fixed offsets. Each chunk is read and
+    prefiltered by a worker thread (``os.preadv`` and numpy release the GIL, and a chunk is
+    still in the cache when it is filtered); this thread reads the lines left, in order, and
+    joins the lines that cross a chunk's edge. At most ``workers + 1`` chunks are in flight:
+    memory stays flat. Without numpy, or with one core, one thread does it all."""
     np = _numpy()
-    state = _State()
-    number = 0  # lines before the current chunk
-    chunks = _chunks(fh, LOOK_AHEAD + 1)
-    if np is None:
-        for buf, n in chunks:
-            number = _read_lines(state, buf, n, number, None)
-    else:
-        from concurrent.futures import Future, ThreadPoolExecutor  # large logs only
+    lines = _Joiner(_State())
+    workers = _workers()
+    if np is None or workers < 2 or not hasattr(os, "preadv"):
+        offset = 0
+        buf = bytearray(CHUNK_BYTES)
+        while True:  # one thread: read, filter, scan
+            n = _read_into(fh, buf)
+            lines.feed(buf, n, offset, _cut(np, buf, n))
+            if n < CHUNK_BYTES:
+                break
+            offset += n
+        return lines.finish(path)
 
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            ahead: deque[tuple[bytearray, int, Future[Any]]] = deque()
-            for buf, n in chunks:
-                ahead.append((buf, n, pool.submit(_prefilter, np, buf, n)))
-                if len(ahead) >= LOOK_AHEAD:  # the ring holds one buffer more
-                    buf0, n0, job = ahead.popleft()
-                    number = _read_lines(state, buf0, n0, number, job.result())
-            while ahead:
-                buf0, n0, job = ahead.popleft()
-                number = _read_lines(state, buf0, n0, number, job.result())
-    state.lines = number
-    return _facts(state, path)
+    fd = fh.fileno()
+    ahead = workers + 1  # one chunk waiting per worker at most: more did not help (measured)
+    free = [bytearray(CHUNK_BYTES) for _ in range(ahead)]
+    jobs: deque[_Job] = deque()
+    offset = 0
+    done = False
+    with _Pool(workers) as pool:
+        while True:
+            while not done and free:  # keep `ahead` chunks in flight
+                job = _Job(np, fd, free.pop(), offset, pool.lock())
+                jobs.append(pool.submit(job))
+                offset += CHUNK_BYTES
+            if not jobs:
+                break
+            job = jobs.popleft()
+            n, cut = job.result()
+            if not done:  # chunks read past the end (or past a shrink) are dropped
+                lines.feed(job.buf, n, job.offset, cut)
+                done = n < CHUNK_BYTES
+            free.append(job.buf)
+    return lines.finish(path)
+
+
+class _Job:
+    """One chunk to read and cut on a worker; :meth:`result` waits for it."""
+
+    def __init__(self, np: Any, fd: int, buf: bytearray, offset: int, lock: Any) -> None:
+        self.np, self.fd, self.buf, self.offset = np, fd, buf, offset
+        self._done = lock  # held until the job has run
+        self._done.acquire()
+        self._value: tuple[int, _Cut] | None = None
+        self._error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self._value = _read_and_cut(self.np, self.fd, self.buf, self.offset)
+        except BaseException as exc:  # handed to the reading thread
+            self._error = exc
+        finally:
+            self._done.release()
+
+    def result(self) -> tuple[int, _Cut]:
+        with self._done:
+            if self._error is not None:
+                raise self._error
+            assert self._value is not None
+            return self._value
+
+
+class _Pool:
+    """Worker threads running :class:`_Job` s in the order given (a thread pool without the
+    start-up of ``concurrent.futures``, which imports ``logging``)."""
+
+    def __init__(self, workers: int) -> None:
+        import queue
+        import threading
+
+        self.lock = threading.Lock
+        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._threads = [
+            threading.Thread(target=self._work, daemon=True, name=f"build-log-{i}")
+            for i in range(workers)
+        ]
+
+    def __enter__(self) -> _Pool:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for _ in self._threads:
+            self._queue.put(None)
+        for thread in self._threads:
+            thread.join()
+
+    def submit(self, job: _Job) -> _Job:
+        self._queue.put(job)
+        return job
+
+    def _work(self) -> None:
+        while (job := self._queue.get()) is not None:
+            job.run()
+
+
+def _workers() -> int:
+    """Threads that read and filter: one per usable core, at most 2. Each holds a chunk's
+    offsets while it works, up to 50 MB on a chunk of empty lines: with 4, such a log took
+    over 200 MB (measured); with 2, 100 MB."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(2, cores))
 
 
 def _numpy() -> Any:
@@ -330,116 +499,192 @@ def _numpy() -> Any:
     return numpy
 
 
-def _fill(fh: FileIO, buf: bytearray, at: int) -> int:
-    """Read into ``buf[at:at + CHUNK_BYTES]`` until full or the end; the bytes read."""
+def _read_into(fh: FileIO, buf: bytearray) -> int:
+    """Read the next CHUNK_BYTES into ``buf`` (fewer only at the end); the bytes read."""
     view = memoryview(buf)
     got = 0
     while got < CHUNK_BYTES:
-        n = fh.readinto(view[at + got : at + CHUNK_BYTES])
+        n = fh.readinto(view[got:CHUNK_BYTES])
         if not n:
             break
         got += n
     return got
 
 
-def _chunks(fh: FileIO, ring: int) -> Iterator[tuple[bytearray, int]]:
-    """(buffer, length): whole lines, about CHUNK_BYTES each, read into ``ring`` buffers in
-    turn (a buffer is filled again only after the ones handed over since were read). A line
-    longer than a chunk is cut: its first CHUNK_BYTES are handed over, the rest skipped."""
-    buffers = [bytearray(2 * CHUNK_BYTES + 1) for _ in range(ring)]
-    turn = 0
-    tail = b""  # an unfinished line, carried to the start of the next buffer
-    skipping = False  # inside the rest of an over-long line
-    first = True
-    while True:
-        buf = buffers[turn]  # the next one only after a yield: the others may be in use
-        carry = len(tail)
-        buf[:carry] = tail
-        got = _fill(fh, buf, carry)
-        n = carry + got
-        start = 0
-        if first:
-            first = False
-            if buf[:3] == b"\xef\xbb\xbf":
-                start = 3
-        if skipping:
-            cut = buf.find(b"\n", start, n)
-            if cut < 0:
-                if got == 0:
-                    return
-                tail = b""
-                continue
-            start, skipping = cut + 1, False
-        if start:
-            buf[: n - start] = buf[start:n]
-            n -= start
-        if n == 0:
-            return
-        if got == 0:  # the end: the last line may lack its newline
-            yield buf, n
-            return
-        last = buf.rfind(b"\n", 0, n)
-        if last < 0:  # one line longer than a chunk
-            buf[n] = 10
-            yield buf, n + 1
-            turn = (turn + 1) % ring
-            tail, skipping = b"", True
-            continue
-        tail = bytes(buf[last + 1 : n])
-        yield buf, last + 1
-        turn = (turn + 1) % ring
+def _read_and_cut(np: Any, fd: int, buf: bytearray, offset: int) -> tuple[int, _Cut]:
+    """A worker's job: the chunk at ``offset`` read into ``buf``, and its lines found."""
+    view = memoryview(buf)
+    got = 0
+    while got < CHUNK_BYTES:
+        n = os.preadv(fd, [view[got:CHUNK_BYTES]], offset + got)
+        if not n:
+            break
+        got += n
+    return got, _cut(np, buf, got)
 
 
-def _prefilter(np: Any, buf: bytearray, n: int) -> tuple[int, Any, Any, Any]:
-    """The lines of ``buf[:n]`` that are not verbose TensorRT lines: (line count, their
-    starts, ends and indexes). Vectorised: the newline positions, then per line bytes 24 to
-    31 as one 64-bit word, and bytes 0 to 23 ASCII (:data:`_VERBOSE`)."""
+# A chunk's lines: (newlines in it, the first and the last newline's offsets, then the starts,
+# ends and indexes of the whole lines between them to read: the line after the chunk's i-th
+# newline, empty and verbose lines left out). The bits before the first newline and after the
+# last one belong to lines that cross the chunk's edges; the joiner reads those.
+_Cut = tuple[int, int, int, Any, Any, Any]
+
+
+def _cut(np: Any, buf: bytearray, n: int) -> _Cut:
+    """The lines of ``buf[:n]`` (see :data:`_Cut`); vectorised with numpy, else a loop. Offsets
+    are 32-bit (a chunk is far below 2 GiB) and only lines long enough to be verbose are
+    looked at closely: a chunk of a million one-byte lines stays within a few dozen MB."""
+    if np is None:
+        return _cut_loop(buf, n)
     data = np.frombuffer(buf, np.uint8, n)
-    ends = np.flatnonzero(data == 10).astype(np.int32)  # a chunk is far below 2 GiB
-    count = len(ends)
-    if data[-1] != 10:
-        ends = np.append(ends, np.int32(n))  # the last line has no newline
-        count += 1
-    starts = np.empty(len(ends), np.int32)
-    starts[0] = 0
-    starts[1:] = ends[:-1] + 1
+    newlines = np.flatnonzero(data == 10).astype(np.int32)  # a chunk is far below 2 GiB
+    count = len(newlines)
+    if count < 2:
+        first = int(newlines[0]) if count else -1
+        return count, first, first, (), (), ()
+    starts = newlines[:-1] + 1
+    ends = newlines[1:]
     length = ends - starts
-    verbose = length >= 32
-    if n >= 32:
-        at = np.minimum(starts, n - 32)  # a line starting later is too short anyway
+    keep = length > 0  # an empty line says nothing (and a flood of them stays cheap)
+    long = np.flatnonzero(length >= 32)  # such a line starts at most at n - 33
+    del length
+    if len(long):
+        at = starts[long]
         windows = np.ndarray((n - 7,), "<u8", buf, 0, (1,))  # every 8-byte window
-        verbose &= windows[at + 24] == np.uint64(_TAIL)
+        tail = windows[at + 24]
+        verbose = tail == np.uint64(_TRT_WORD)
+        llm = np.flatnonzero(tail == np.uint64(_LLM_WORD))  # TensorRT-LLM's, if bytes 32-35 say
+        if len(llm):
+            halves = np.ndarray((n - 3,), "<u4", buf, 0, (1,))
+            llm = llm[ends[long[llm]] - at[llm] >= 36]
+            verbose[llm] = halves[at[llm] + 32] == np.uint32(_LLM_HALF)
         if data.max() >= 0x80:
             high = np.uint64(0x8080808080808080)
             for off in (0, 8, 16):  # bytes 0 to 23 must be ASCII
                 verbose &= (windows[at + off] & high) == 0
-    else:
-        verbose[:] = False
-    verbose |= length == 0  # an empty line says nothing (and a flood of them stays cheap)
-    keep = np.flatnonzero(~verbose).astype(np.int32)
-    return count, starts[keep], ends[keep], keep
+        keep[long[verbose]] = False
+    first, last = int(newlines[0]), int(newlines[-1])
+    if keep.all():  # no copies (a chunk of short lines)
+        return count, first, last, starts, ends, np.arange(count - 1, dtype=np.int32)
+    index = np.flatnonzero(keep).astype(np.int32)
+    return count, first, last, starts[index], ends[index], index
 
 
-def _read_lines(state: _State, buf: bytearray, n: int, before: int, kept: Any) -> int:
-    """Read the kept lines of ``buf[:n]`` (every line when ``kept`` is None); return the line
-    count after the chunk."""
-    cap = 4 * MAX_LINE_CHARS  # bytes: at most 4 per character
-    if kept is None:
-        pos = 0
-        while pos < n:
-            cut = buf.find(b"\n", pos, n)
-            end = n if cut < 0 else cut
-            before += 1
-            _line(state, before, buf[pos : min(end, pos + cap)].decode("utf-8", "replace"))
-            pos = end + 1
-        return before
-    count, starts, ends, index = kept
-    for at in range(0, len(index), 1 << 16):  # in slices: Python ints for a few lines at once
-        part = slice(at, at + (1 << 16))
-        rows = zip(starts[part].tolist(), ends[part].tolist(), index[part].tolist(), strict=True)
-        for s, e, i in rows:
-            _line(state, before + i + 1, buf[s : min(e, s + cap)].decode("utf-8", "replace"))
-    return int(before + count)
+def _cut_loop(buf: bytearray, n: int) -> _Cut:
+    """:func:`_cut` without numpy: the same lines, found one at a time."""
+    first = buf.find(b"\n", 0, n)
+    if first < 0:
+        return 0, -1, -1, (), (), ()
+    starts: list[int] = []
+    ends: list[int] = []
+    index: list[int] = []
+    count, start = 1, first + 1
+    while (end := buf.find(b"\n", start, n)) >= 0:
+        if end > start and not _verbose_bytes(buf[start : min(end, start + 36)]):
+            starts.append(start)
+            ends.append(end)
+            index.append(count - 1)
+        count += 1
+        start = end + 1
+    return count, first, start - 1, starts, ends, index
+
+
+def _verbose_bytes(head: bytearray) -> bool:
+    """Whether a line starting with ``head`` (its first 36 bytes or fewer) is verbose."""
+    return head[:24].isascii() and (head[24:32] == _TRT_TAIL or head[24:36] == _LLM_TAIL)
+
+
+class _Joiner:
+    """Reads the chunks' lines in order, joining a line that crosses chunks (up to the bytes
+    :func:`_line` reads of it), and numbers them."""
+
+    def __init__(self, state: _State) -> None:
+        self.state = state
+        self.before = 0  # lines ended before the current chunk
+        self.pending = bytearray()  # the start of the line not ended yet (capped)
+        self.open = False  # a line has started and not ended
+
+    def _add(self, buf: bytearray, start: int, end: int) -> None:
+        room = 4 * MAX_LINE_CHARS - len(self.pending)  # bytes: at most 4 per character
+        if end > start:
+            self.open = True
+            if room > 0:
+                self.pending += buf[start : min(end, start + room)]
+
+    def _emit(self, number: int) -> None:
+        _line(self.state, number, self.pending.decode("utf-8", "replace"))
+        self.pending.clear()
+        self.open = False
+
+    def feed(self, buf: bytearray, n: int, offset: int, cut: _Cut) -> None:
+        count, first, last, starts, ends, index = cut
+        start = 3 if offset == 0 and buf[:3] == b"\xef\xbb\xbf" else 0  # the BOM
+        if not count:
+            self._add(buf, start, n)
+            return
+        self._add(buf, start, first)
+        self._emit(self.before + 1)
+        cap = 4 * MAX_LINE_CHARS
+        before = self.before + 2
+        state = self.state
+        for at in range(0, len(index), BLOCK_LINES):
+            block = slice(at, at + BLOCK_LINES)
+            s_block, e_block, i_block = (
+                _ints(starts[block]),
+                _ints(ends[block]),
+                _ints(index[block]),
+            )
+            if (
+                len(i_block) == BLOCK_LINES  # else reading them costs less than the test
+                and state.open_traceback is None
+                and state.scanned + BLOCK_LINES <= MAX_SCANNED_LINES  # else stop where parse does
+                and not _may_matter(buf[s_block[0] : e_block[-1]])
+            ):
+                state.scanned += BLOCK_LINES  # a flood of lines that say nothing counts too
+                continue
+            for s, e, i in zip(s_block, e_block, i_block, strict=True):
+                _line(state, before + i, buf[s : min(e, s + cap)].decode("utf-8", "replace"))
+        self.before += count
+        self._add(buf, last + 1, n)
+
+    def finish(self, path: str) -> Facts:
+        if self.open:  # the last line has no newline
+            self._emit(self.before + 1)
+            self.before += 1
+        self.state.lines = self.before
+        return _facts(self.state, path)
+
+
+def _ints(values: Any) -> list[int]:
+    return values if isinstance(values, list) else list(values.tolist())
+
+
+# Lower-case words one of which every line that can change a fact holds, while no traceback is
+# open (see :func:`_scan`): the loggers' tags and banner, a traceback, an exception Python
+# ignored, the fatal and out-of-memory words, and an escape sequence, which may hide one.
+_MATTER = (
+    b"trt",
+    b"tensorrt",
+    b"traceback",
+    b"exception",
+    b"ssertion",
+    b"ailed",
+    b"memory",
+    b"terminate called",
+    b"killed",
+    b"abort",
+    b"exited ",
+    b"segmentation fault",
+    b": error: ",
+    b"\x1b",
+    b"] [v] ",  # a verbose line behind a capture prefix is not counted (MAX_SCANNED_LINES)
+)
+
+
+def _may_matter(text: bytearray) -> bool:
+    """Whether some line in ``text`` may change a fact when no traceback is open."""
+    low = text.lower()
+    return any(word in low for word in _MATTER)
 
 
 # --- the line scanner --------------------------------------------------------------------
@@ -464,15 +709,17 @@ def _scan(state: _State, number: int, segment: str) -> None:
             return  # a traceback frame: its source lines quote messages, they do not fail
         if not _scan_raw(state, number, segment):
             return  # part of an exception Python ignored
-    if _FATAL_ANY.search(segment):
+    if _may_fatal(segment) and _FATAL_ANY.search(segment):
         state.add_fatal(number, segment.strip())
-    if _OOM.search(segment):
+    if _may_oom(segment) and _OOM.search(segment):
         state.oom_count += 1
         if len(state.oom) < MAX_OOM_ITEMS:
             state.oom.append((number, segment.strip()[:MAX_TEXT]))
 
 
 def _scan_trtllm(state: _State, number: int, msg: str) -> None:
+    if not msg.startswith(_TRTLLM_MESSAGES):
+        return
     setter = _SET.match(msg)
     if setter:
         name = setter.group("name")
@@ -519,6 +766,8 @@ def _scan_trtllm(state: _State, number: int, msg: str) -> None:
 
 
 def _scan_trt(state: _State, number: int, msg: str) -> None:
+    if not msg.startswith(_TRT_MESSAGES) and "[MemUsageStats]" not in msg:
+        return
     generation = _GENERATION.match(msg)
     if generation:
         try:
@@ -561,7 +810,7 @@ def _scan_raw(state: _State, number: int, segment: str) -> bool:
         state.close(closed)
         if closed.ignored:
             return False
-    if _FATAL_RAW.search(segment):
+    if _may_fatal_raw(segment) and _FATAL_RAW.search(segment):
         state.add_fatal(number, text)
     return True
 
