@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -138,12 +139,26 @@ def _will_run(rules: list[Rule], cfg: Settings, rule_id: str) -> bool:
     return any(rule.id == rule_id and is_enabled(rule, cfg.rules) for rule in rules)
 
 
+def _mode(path: Path, what: str) -> int | None:
+    """The mode of ``path`` named on the command line, None when it is not there; a path that
+    cannot be looked at (a folder on the way not searchable, a name too long) is a usage error."""
+    try:
+        return os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the {what}: {exc.strerror or exc}") from None
+    except ValueError:  # a NUL byte
+        raise UsageError(f"{path}: cannot read the {what}: the name holds a NUL byte") from None
+
+
 def readable_input(path: Path, what: str) -> None:
     """A file named on the command line must be a readable regular file (usage error, exit 2);
     the same problem inside the repository is a finding instead."""
-    if not path.exists():
+    mode = _mode(path, what)
+    if mode is None:
         raise UsageError(f"{path}: {what} not found")
-    if not path.is_file():
+    if not stat.S_ISREG(mode):
         raise UsageError(f"{path}: {what} is not a regular file")
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -153,8 +168,9 @@ def readable_input(path: Path, what: str) -> None:
 
 
 def _repository(repo: Path) -> Path:
-    if not repo.is_dir():
-        what = "no such directory" if not repo.exists() else "not a directory"
+    mode = _mode(repo, "repository")
+    if mode is None or not stat.S_ISDIR(mode):
+        what = "no such directory" if mode is None else "not a directory"
         raise UsageError(f"{repo}: {what} (preflight check takes a Triton model repository)")
     try:
         with os.scandir(repo) as entries:
@@ -168,11 +184,11 @@ def _settings_path(repo: Path, name: str) -> Path:
     """``REPO/.preflight.yaml``, else the nearest one at or above the current directory (as a
     linter finds its configuration), else ``REPO/.preflight.yaml`` (absent)."""
     own = repo / name
-    if own.exists():
+    if _safe_files().exists(own):
         return own
     here = Path.cwd()
     for folder in (here, *here.parents):
-        if (folder / name).is_file():
+        if _safe_files().is_file(folder / name):
             return folder / name
     return own
 
@@ -183,20 +199,24 @@ def _settings(args: argparse.Namespace, repo: Path) -> Settings:
     from . import settings
 
     path = args.config or _settings_path(repo, settings.SETTINGS_NAME)
-    if args.config is not None and not args.config.is_file():
-        what = "is not a file" if args.config.exists() else "not found"
+    if args.config is not None and not _safe_files().is_file(args.config):
+        what = "is not a file" if _safe_files().exists(args.config) else "not found"
         raise UsageError(f"{args.config}: config file {what}")
-    if args.config is None and path.exists() and not path.is_file():
+    if args.config is None and _safe_files().exists(path) and not _safe_files().is_file(path):
         raise UsageError(f"{path}: not a file")
     # Found upward from the current directory, outside the repository: in CI that folder is
     # the checkout, which a pull request writes too, so the paths it names stay inside its own
     # folder, as a repository's do; only --config is trusted to name any path.
     # (By its path as written: REPO/.preflight.yaml linked elsewhere is still the repository's.)
     outside = os.path.relpath(os.path.abspath(path), os.path.abspath(repo)).startswith("..")
-    upward = args.config is None and outside and path.is_file()
+    upward = args.config is None and outside and _safe_files().is_file(path)
     if upward:
         _safe_files().allow(path)
-    loaded = settings.load(path, trusted=args.config is not None) if path.is_file() else None
+    loaded = (
+        settings.load(path, trusted=args.config is not None)
+        if _safe_files().is_file(path)
+        else None
+    )
     if upward and loaded is not None:
         named = [*loaded.rule_dirs, *([loaded.build_log] if loaded.build_log else [])]
         _safe_files().allow(*named)
@@ -500,7 +520,7 @@ def _baseline(args: argparse.Namespace, results: list[Result], repo: Path) -> li
     if args.write_baseline is not None:
         baseline.write(args.write_baseline, results, str(repo))
     if args.baseline is not None:
-        if not args.baseline.is_file():
+        if not _safe_files().is_file(args.baseline):
             raise UsageError(f"{args.baseline}: baseline file not found")
         known = baseline.read(args.baseline)
         results = baseline.apply(results, known, str(repo), args.baseline.name)
@@ -647,7 +667,7 @@ def cmd_manifest(args: argparse.Namespace) -> int:
 
     engine_dir: Path = args.engine_dir
     _progress(args)
-    if not engine_dir.is_dir():
+    if not _safe_files().is_dir(engine_dir):
         raise UsageError(f"{engine_dir}: not a directory")
     _safe_files().set_roots(engine_dir)  # never a file a link leads to elsewhere
     if args.action == "write":

@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from . import safe_files
+
 MAX_DEPTH = 6
 _SKIP = {"node_modules", "__pycache__", "site-packages", "venv", "build", "dist"}
 
@@ -33,11 +35,11 @@ def model_repositories(start: Path) -> list[Path]:
             except OSError:
                 continue
             child = folder / entry.name
-            if (child / "config.pbtxt").is_file():
+            if safe_files.is_file(child / "config.pbtxt"):
                 found.add(folder)
             elif depth < MAX_DEPTH:
                 walk(child, depth + 1)
 
     walk(start, 0)
     # a repository holding models is not also a model folder of another one
-    return sorted(p for p in found if not (p / "config.pbtxt").is_file())
+    return sorted(p for p in found if not safe_files.is_file(p / "config.pbtxt"))

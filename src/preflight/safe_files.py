@@ -131,6 +131,55 @@ def resolve(path: str | os.PathLike[str]) -> str:
     return real
 
 
+# --- what is there ------------------------------------------------------------------------
+# Path.is_file(), is_dir(), exists() and is_symlink() raise on an entry of a folder that cannot
+# be searched (EACCES) and on a name the system cannot look up (ENAMETOOLONG, a NUL byte): a
+# repository can hold either. These answer False instead; the entry is then not there for the
+# scan, which reports what it expected and did not find.
+
+
+def _mode(path: str | os.PathLike[str], follow: bool = True) -> int | None:
+    try:
+        return os.stat(path, follow_symlinks=follow).st_mode
+    except (OSError, ValueError):
+        return None
+
+
+def is_file(path: str | os.PathLike[str]) -> bool:
+    """A regular file, links followed; False when it cannot be looked at."""
+    mode = _mode(path)
+    return mode is not None and stat.S_ISREG(mode)
+
+
+def is_dir(path: str | os.PathLike[str]) -> bool:
+    """A folder, links followed; False when it cannot be looked at."""
+    mode = _mode(path)
+    return mode is not None and stat.S_ISDIR(mode)
+
+
+def exists(path: str | os.PathLike[str]) -> bool:
+    """Something there, links followed; False when it cannot be looked at."""
+    return _mode(path) is not None
+
+
+def denied(path: str | os.PathLike[str]) -> str | None:
+    """Why ``path`` cannot be looked at when a permission is missing (``strerror``); None when
+    it can, or is simply not there."""
+    try:
+        os.stat(path)
+    except PermissionError as exc:
+        return exc.strerror or str(exc)
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def is_link(path: str | os.PathLike[str]) -> bool:
+    """A symbolic link; False when it cannot be looked at."""
+    mode = _mode(path, follow=False)
+    return mode is not None and stat.S_ISLNK(mode)
+
+
 # --- files -------------------------------------------------------------------------------
 
 _FLAGS = (

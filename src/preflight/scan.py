@@ -8,7 +8,8 @@ writer's ``NAMESPACES``. What the scan itself finds out is in ``scan.*``:
 - Of a TensorRT-LLM model: ``scan.engine_dir_parameter`` (the parameter that names the engine
   directory; None without one), ``scan.engine_dir`` (the directory, relative to the
   repository; None when not found), ``scan.engine_dir_mapping`` (how the path was resolved, or
-  why not), ``scan.engine_config_found`` (the directory holds a config.json file),
+  why not), ``scan.engine_config_found`` (the directory holds a config.json file, perhaps one
+  that cannot be read),
   ``scan.build_log`` (the log read), ``scan.build_log_found``, ``scan.build_log_discovery``,
   ``scan.require_build_log`` (``--require-build-log``: a missing log fails).
 - Of a Python model naming a ``tokenizer_dir``: ``scan.tokenizer_dir`` (as written),
@@ -139,9 +140,9 @@ def _map_path(value: str, repo: Path, path_map: list[tuple[str, str]]) -> tuple[
         return mapped, f"{value} -> {relative_to_repo(mapped, repo)} (path map {src}={dst})"
     direct = Path(value) if Path(value).is_absolute() else repo / value
     if safe_files.inside(direct):  # outside the repository: only its tails are looked at
-        if direct.is_dir():
+        if safe_files.is_dir(direct):
             return direct, f"{value} (exists as written)"
-        if direct.exists():
+        if safe_files.exists(direct):
             return None, f"{value} is a file, not a folder"
     parts = [p for p in PurePosixPath(value).parts if p not in ("/", "")]
     for start in range(len(parts)):
@@ -150,20 +151,20 @@ def _map_path(value: str, repo: Path, path_map: list[tuple[str, str]]) -> tuple[
         shown = "/".join(tail)
         if not safe_files.inside(candidate):
             return None, f"{value} -> {shown} {safe_files.OUTSIDE}"
-        if candidate.is_dir():
+        if safe_files.is_dir(candidate):
             return candidate, f"{value} -> {shown} (matched by its tail inside the repository)"
-        if candidate.exists():
+        if safe_files.exists(candidate):
             return None, f"{value} -> {shown} is a file, not a folder"
-    if not safe_files.inside(direct) and direct.exists():
+    if not safe_files.inside(direct) and safe_files.exists(direct):
         return None, f"{value} {safe_files.OUTSIDE} (map it with --path-map FROM=TO)"
     return None, f"{value} does not exist, and no tail of it exists inside the repository"
 
 
 def build_log_in(engine_dir: Path) -> tuple[Path | None, str]:
     """The build log beside the engines: `build.log` when present, else the only `*.log`."""
-    if not engine_dir.is_dir():
+    if not safe_files.is_dir(engine_dir):
         return None, f"engine directory {engine_dir} not found"
-    logs = sorted(p for p in engine_dir.glob("*.log") if p.is_file())
+    logs = sorted(p for p in engine_dir.glob("*.log") if safe_files.is_file(p))
     if not logs:
         return None, f"no *.log file in {engine_dir.name}/ (pass --build-log FILE)"
     for preferred in ("build.log", "trtllm-build.log"):
@@ -191,7 +192,7 @@ def _versions(model_dir: Path, facts: Facts) -> dict[int, Path]:
 
 def _exists(path: Path) -> bool:
     try:
-        return path.exists() or path.is_symlink()
+        return safe_files.exists(path) or safe_files.is_link(path)
     except (OSError, ValueError):  # a name from config.json too long for the system, a NUL
         return False
 
@@ -282,12 +283,12 @@ def _find_engine_dir(
             break
     if parameter is None:
         versions = [
-            v for v in _versions(model_dir, facts).values() if (v / "config.json").is_file()
+            v for v in _versions(model_dir, facts).values() if safe_files.is_file(v / "config.json")
         ]
         if versions:
             engine_dir = versions[-1]
             how = f"no gpt_model_path parameter; using the version folder {versions[-1].name}/"
-    found = engine_dir is not None and engine_dir.is_dir()
+    found = engine_dir is not None and safe_files.is_dir(engine_dir)
     shown = relative_to_repo(engine_dir, repo) if engine_dir is not None and found else None
     own: Facts = {
         "scan.engine_dir_parameter": Fact(parameter, where),
@@ -295,7 +296,9 @@ def _find_engine_dir(
         "scan.engine_dir_mapping": Fact(how or "no gpt_model_path parameter", where),
     }
     if engine_dir is not None and found:
-        own["scan.engine_config_found"] = Fact((engine_dir / "config.json").is_file(), where)
+        config_json = engine_dir / "config.json"  # one that cannot be read is there too
+        present = safe_files.is_file(config_json) or safe_files.denied(config_json) is not None
+        own["scan.engine_config_found"] = Fact(present, where)
     if engine_dir is not None and found:  # notes show paths as the text report does
         notes.append(f"{model_dir.name}: engine directory {display(engine_dir)} ({how})")
     else:
@@ -316,7 +319,7 @@ def _read_build_log(
     log_path, how = (options.build_log, "--build-log") if options.build_log else (None, "")
     if log_path is None and engine_dir.path is not None:
         log_path, how = build_log_in(engine_dir.path)
-    found = log_path is not None and log_path.is_file()
+    found = log_path is not None and safe_files.is_file(log_path)
     if log_path is not None and found:
         _add(facts, trtllm_log.extract(log_path), trtllm_log)
         _own(
@@ -344,10 +347,10 @@ def _trtllm_subjects(
     engine_dir = _find_engine_dir(repo, model_dir, facts, options, notes)
     _own(facts, engine_dir.facts)
     config_json = engine_dir.path / "config.json" if engine_dir.path is not None else None
-    if config_json is not None and config_json.is_file():
-        _add(facts, engine_config.extract(config_json), engine_config)
+    if config_json is not None and value_of(facts, "scan.engine_config_found"):
+        _add(facts, engine_config.extract(config_json), engine_config)  # or why it is unread
     manifest_file = engine_dir.path / MANIFEST_NAME if engine_dir.path is not None else None
-    if engine_dir.found and manifest_file is not None and manifest_file.is_file():
+    if engine_dir.found and manifest_file is not None and safe_files.is_file(manifest_file):
         from .sources import manifest  # hashing modules only when there is a manifest
 
         _add(facts, manifest.extract(manifest_file.parent), manifest)
@@ -386,7 +389,7 @@ def _encoder_engines(
     if value_of(facts, "scan.engine_dir_parameter") != "gpt_model_path" or not isinstance(raw, str):
         return []
     encoder_dir, how = map_path(raw, repo, options.path_map)
-    if encoder_dir is None or not encoder_dir.is_dir() or encoder_dir == decoder_dir:
+    if encoder_dir is None or not safe_files.is_dir(encoder_dir) or encoder_dir == decoder_dir:
         return []
     notes.append(f"{value_of(facts, 'scan.model_name')}: encoder engines encoder_model_path: {how}")
     world = value_of(
@@ -418,14 +421,14 @@ def _tokenizer_dir(facts: Facts, repo: Path, path_map: list[tuple[str, str]]) ->
         return {}
     where = written.location
     mapped, how = map_path(raw, repo, path_map)
-    found = mapped is not None and mapped.is_dir()
+    found = mapped is not None and safe_files.is_dir(mapped)
     out: Facts = {
         "scan.tokenizer_dir": Fact(raw, where),
         "scan.tokenizer_dir_mapping": Fact(how, where),
         "scan.tokenizer_dir_found": Fact(found, where),
     }
     if mapped is not None and found:
-        names = [n for n in _file_names(mapped) if (mapped / n).is_file()]
+        names = [n for n in _file_names(mapped) if safe_files.is_file(mapped / n)]
         files = [n for n in names if n in TOKENIZER_FILES or n.endswith(".tiktoken")]
         out["scan.tokenizer_files"] = Fact(files, where)
     return out
@@ -442,7 +445,7 @@ def _tokenizer(facts: Facts, model_dir: Path, repo: Path, path_map: list[tuple[s
     versions = _versions(model_dir, facts)
     if versions:
         code = versions[max(versions)] / "model.py"
-        if code.is_file():
+        if safe_files.is_file(code):
             out.update(tokenizer.extract_loader(code))
     return out
 
@@ -458,9 +461,9 @@ def _backend(facts: Facts) -> object:
 
 def scan(repo: Path, target_facts: Facts, options: ScanOptions) -> Scan:
     """Every subject of the repository ``repo`` with its facts, and notes on what was found."""
-    if not repo.exists():
+    if not safe_files.exists(repo):
         raise RepositoryError(f"{repo}: no such directory")
-    if not repo.is_dir():
+    if not safe_files.is_dir(repo):
         raise RepositoryError(f"{repo}: not a directory (preflight check takes a model repository)")
     try:
         dirs = list(triton_layout.model_dirs(repo))

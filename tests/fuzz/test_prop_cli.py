@@ -223,8 +223,8 @@ def plant(repo: Path, outside: Path, parent: str, name: str, kind: str, content:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / name
-        if path.is_symlink() or path.is_file():
-            path.unlink()
+        if path.is_symlink() or (os.path.lexists(path) and not path.is_dir()):
+            path.unlink()  # a file, a link, a FIFO (writing into one would wait for a reader)
         elif path.is_dir():
             shutil.rmtree(path)
         data = content if isinstance(content, bytes) else encode(content)

@@ -25,7 +25,7 @@ from .grammar import SUBJECT_KINDS, UNARY
 def builtin_rules_dir() -> Path:
     """The shipped rules: inside the wheel, or the checkout's top-level ``rules/``."""
     packaged = Path(str(resources.files("preflight"))) / "builtin_rules"
-    if packaged.is_dir():
+    if safe_files.is_dir(packaged):
         return packaged
     return Path(__file__).resolve().parents[3] / "rules"
 
@@ -242,7 +242,7 @@ def load_rules(directories: Iterable[tuple[Path, bool]]) -> list[Rule]:
     seen: dict[str, str] = {}
     documents: dict[str, yamlmarks.Document] = {}
     for directory, validate in directories:
-        if not directory.is_dir():
+        if not safe_files.is_dir(directory):
             errors.append(f"{directory}: rules directory not found")
             continue
         if not safe_files.inside(directory):

@@ -77,9 +77,9 @@ def _candidates(repo: Path) -> list[Path]:
                 continue
             path = folder / name
             try:
-                if path.is_symlink() and not path.resolve().is_relative_to(root):
+                if safe_files.is_link(path) and not path.resolve().is_relative_to(root):
                     continue
-                if not path.is_file() or path.stat().st_size > MAX_BYTES:
+                if not safe_files.is_file(path) or path.stat().st_size > MAX_BYTES:
                     continue
             except (OSError, RuntimeError):  # RuntimeError: resolve() on a link loop
                 continue

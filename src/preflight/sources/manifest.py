@@ -126,7 +126,7 @@ def plan_files(engine_dir: Path) -> list[Path]:
         entries = list(engine_dir.iterdir())
     except OSError:
         return []
-    return sorted(p for p in entries if p.suffix in PLAN_SUFFIXES and p.is_file())
+    return sorted(p for p in entries if p.suffix in PLAN_SUFFIXES and safe_files.is_file(p))
 
 
 def _header_facts(path: Path) -> dict[str, Any]:
@@ -186,7 +186,9 @@ def _write_atomically(folder: Path, target: Path, text: str) -> None:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        if target.is_symlink() or (target.exists() and not target.is_file()):
+        if safe_files.is_link(target) or (
+            safe_files.exists(target) and not safe_files.is_file(target)
+        ):
             raise IsADirectoryError(
                 errno.EEXIST, "exists and is not a regular file: not replaced", str(target)
             )
@@ -257,7 +259,7 @@ def extract(engine_dir: Path) -> Facts:
     manifest = engine_dir / MANIFEST_NAME
     loc = Location(path=str(manifest))
     facts: Facts = {"manifest.path": Fact(str(manifest), loc)}
-    if not manifest.is_file():
+    if not safe_files.is_file(manifest):
         facts["manifest.present"] = Fact(False, loc)
         return facts
     facts["manifest.present"] = Fact(True, loc)

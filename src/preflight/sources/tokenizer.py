@@ -65,7 +65,7 @@ _TRUST = re.compile(r"trust_remote_code\s*=\s*True\b")
 
 def _names(folder: Path) -> set[str]:
     try:
-        return {e.name for e in os.scandir(folder) if e.is_file()}
+        return {e.name for e in os.scandir(folder) if safe_files.is_file(e)}
     except OSError:
         return set()
 
@@ -73,7 +73,7 @@ def _names(folder: Path) -> set[str]:
 def extract_dir(folder: Path) -> Facts:
     """``tokenizer.*`` of a tokenizer folder; none when it has no tokenizer_config.json."""
     path = folder / "tokenizer_config.json"
-    if not path.is_file():
+    if not safe_files.is_file(path):
         return {}
     where = Location(str(path), 1)
     try:
@@ -137,7 +137,7 @@ def extract_dir(folder: Path) -> Facts:
                 file = module.replace(".", "/") + ".py"
                 if any(m["file"] == file for m in modules):
                     continue
-                present = (folder / file).is_file()
+                present = safe_files.is_file(folder / file)
                 modules.append(
                     {
                         "module": module,

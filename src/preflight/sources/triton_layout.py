@@ -54,7 +54,7 @@ def _subdirs(folder: Path) -> list[Path]:
     if not safe_files.inside(folder):  # a folder linked from outside the repository
         return []
     try:
-        return sorted(p for p in folder.iterdir() if p.is_dir())
+        return sorted(p for p in folder.iterdir() if safe_files.is_dir(p))
     except OSError:
         return []
 
@@ -145,7 +145,7 @@ def _all_subdirs(model_dir: Path) -> list[str]:
     if not safe_files.inside(model_dir):  # a folder linked from outside the repository
         return []
     try:
-        names = [p.name for p in model_dir.iterdir() if p.is_dir()]
+        names = [p.name for p in model_dir.iterdir() if safe_files.is_dir(p)]
     except OSError:
         return []
     return sorted(names, key=lambda n: n.encode("utf-8", "surrogateescape"))
@@ -281,7 +281,7 @@ def _hidden(name: str) -> bool:
 
 def _holds_config(folder: Path) -> bool:
     """A config.pbtxt file in ``folder`` (not looked for outside the repository)."""
-    return safe_files.inside(folder) and (folder / "config.pbtxt").is_file()
+    return safe_files.inside(folder) and safe_files.is_file(folder / "config.pbtxt")
 
 
 def extract_repository(repo: Path) -> Facts:

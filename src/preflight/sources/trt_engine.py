@@ -178,7 +178,7 @@ def read_header(path: Path, opener: OpenBinary = _open_binary) -> dict[str, Any]
         st = path.stat()
     except FileNotFoundError:
         out.set("format", "missing")
-        if path.is_symlink():
+        if safe_files.is_link(path):
             target = _link_target(path)
             if ANNEX_POINTER.decode() in target:
                 out.error(
