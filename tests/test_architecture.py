@@ -322,3 +322,41 @@ def test_design_namespace_table_matches_the_modules() -> None:
                 f"{module.rel}: declares {namespaces_of(module)} but is not in the table"
             )
     assert not problems, "\n".join(problems)
+
+
+# Path's own predicates raise on an entry of a folder that cannot be searched (EACCES), which a
+# repository can hold; safe_files' answer False (tests/test_permission_errors.py).
+_PATH_PREDICATES = {"is_file", "is_dir", "exists", "is_symlink"}
+_PREDICATES_ALLOWED = {
+    "preflight.safe_files",  # defines the safe ones
+    "preflight.triton_proto",  # the installed tritonclient package, not a repository
+}
+
+
+def _predicate_calls(module: Module) -> list[str]:
+    return [
+        f"{module.rel}:{node.lineno} .{node.func.attr}()"
+        for node in ast.walk(module.tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in _PATH_PREDICATES
+        and not node.args
+        and not node.keywords  # DirEntry.is_dir(follow_symlinks=False): no look, d_type
+        and not (isinstance(node.func.value, ast.Name) and node.func.value.id == "safe_files")
+    ]
+
+
+def test_repository_paths_are_asked_about_through_safe_files() -> None:
+    found = [
+        call
+        for name, module in modules().items()
+        if name not in _PREDICATES_ALLOWED and not name.startswith("preflight.remote")
+        for call in _predicate_calls(module)
+    ]
+    assert found == []
+
+
+def test_predicate_detection() -> None:
+    tree = ast.parse("p.is_file()\n(a / 'b').exists()\nsafe_files.is_dir(p)\nos.path.exists(p)\n")
+    module = Module("preflight.x", PACKAGE / "x.py", tree)
+    assert _predicate_calls(module) == ["x.py:1 .is_file()", "x.py:2 .exists()"]

@@ -62,11 +62,7 @@ def _candidates(repo: Path) -> list[Path]:
         entries = sorted(os.scandir(repo), key=lambda e: e.name)
     except OSError:
         return []
-    folders.extend(
-        Path(e.path)
-        for e in entries
-        if not e.name.startswith(".") and e.is_dir(follow_symlinks=False)
-    )
+    folders.extend(Path(e.path) for e in entries if not e.name.startswith(".") and _folder(e))
     for folder in folders:
         try:
             names = sorted(os.listdir(folder))
@@ -131,6 +127,14 @@ def parse_command(line: str) -> dict[str, Any] | None:
         if total:
             return {"command": "mpirun", "world_size": total, "orchestrator": False}
     return None
+
+
+def _folder(entry: os.DirEntry[str]) -> bool:
+    """A folder, not a link to one; False when it cannot be looked at."""
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
 
 
 def extract(repo: Path) -> Facts:
