@@ -31,16 +31,19 @@ NOT_REGULAR = "not a regular file (FIFO, socket, device or folder): not read"
 
 MiB = 1024 * 1024
 # Size caps per kind of file; ``limits:`` in .preflight.yaml changes them.
+# Each is far above what the file holds in practice and low enough that a hostile one is read
+# in about a second: the parsers are Python (protobuf's text format, YAML's constructor) and a
+# JSON file of empty objects takes 24 bytes of memory per byte (measured).
 DEFAULT_CAPS: dict[str, int] = {
-    "config.pbtxt": 16 * MiB,
-    "config.json": 64 * MiB,
+    "config.pbtxt": 1 * MiB,  # the largest official template: 18 KB; 1 MiB parses in about 1 s
+    "config.json": 8 * MiB,  # trtllm-build's: a few KB
     "build-log": 64 * 1024 * MiB,  # read streaming, in flat memory
-    "manifest": 16 * MiB,
+    "manifest": 4 * MiB,  # a line per engine file
     "engine": 1024 * 1024 * MiB,  # only the header is parsed; hashing streams
-    "rule": 1 * MiB,
-    "settings": 1 * MiB,
+    "rule": 256 * 1024,  # a rule file: a few KB; 1 MiB of YAML took 2.5 s
+    "settings": 256 * 1024,  # .preflight.yaml: a few lines
     "tokenizer": 256 * MiB,
-    "script": 16 * MiB,
+    "script": 16 * MiB,  # model.py and launch scripts, searched for a few words
     "other": 64 * MiB,
 }
 CAPS: dict[str, int] = dict(DEFAULT_CAPS)
