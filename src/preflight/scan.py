@@ -191,10 +191,8 @@ def _versions(model_dir: Path, facts: Facts) -> dict[int, Path]:
 
 
 def _exists(path: Path) -> bool:
-    try:
-        return safe_files.exists(path) or safe_files.is_link(path)
-    except (OSError, ValueError):  # a name from config.json too long for the system, a NUL
-        return False
+    """Something there, a dangling link too (a name too long or with a NUL: nothing)."""
+    return safe_files.exists(path) or safe_files.is_link(path)
 
 
 # --- engine files ----------------------------------------------------------------------------

@@ -20,12 +20,13 @@ VERBOSE = "[08/27/2025-09:13:48] [TRT] [V] Tactic: 0x0000000000000001 Time: 0.01
 LLM_VERBOSE = "[08/27/2025-09:13:48] [TRT-LLM] [V] Add layer transformer.layers.0.mlp.fc\n"
 
 
-@pytest.fixture(params=["threads", "one thread", "no numpy"])
+@pytest.fixture(params=["threads", "one thread", "no numpy", "no preadv"])
 def streaming(
     monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> pytest.MonkeyPatch:
     """Every log through the streaming reader, in small chunks, lines cut at 50 characters;
-    read by worker threads, by one thread, and by one thread without numpy."""
+    read by worker threads, by one thread, by one thread without numpy, and by one thread
+    that seeks (a system without preadv, where workers cannot share the file)."""
     monkeypatch.setattr(trtllm_log, "FAST_PATH_BYTES", 0)
     monkeypatch.setattr(trtllm_log, "MAX_LINE_CHARS", 50)
     if request.param == "threads":
@@ -34,6 +35,9 @@ def streaming(
         monkeypatch.setattr(trtllm_log, "_workers", lambda: 1)
     if request.param == "no numpy":
         monkeypatch.setattr(trtllm_log, "_numpy", lambda: None)
+    if request.param == "no preadv":
+        monkeypatch.setattr(trtllm_log, "_workers", lambda: 3)
+        monkeypatch.delattr(trtllm_log.os, "preadv")
     return monkeypatch
 
 

@@ -375,18 +375,17 @@ def _stream(fh: FileIO, path: str) -> Facts:
     np = _numpy()
     lines = _Joiner(_State())
     workers = _workers()
-    if np is None or workers < 2 or not hasattr(os, "preadv"):
+    if np is None or workers < 2 or not hasattr(os, "preadv"):  # workers read at offsets
         offset = 0
         buf = bytearray(CHUNK_BYTES)
         while True:  # one thread: read, filter, scan
-            n = _read_into(fh, buf)
-            lines.feed(buf, n, offset, _cut(np, buf, n))
+            n, cut = _read_and_cut(np, fh, buf, offset)
+            lines.feed(buf, n, offset, cut)
             if n < CHUNK_BYTES:
                 break
             offset += n
         return lines.finish(path)
 
-    fd = fh.fileno()
     ahead = workers + 1  # one chunk waiting per worker at most: more did not help (measured)
     free = [bytearray(CHUNK_BYTES) for _ in range(ahead)]
     jobs: deque[_Job] = deque()
@@ -395,8 +394,7 @@ def _stream(fh: FileIO, path: str) -> Facts:
     with _Pool(workers) as pool:
         while True:
             while not done and free:  # keep `ahead` chunks in flight
-                job = _Job(np, fd, free.pop(), offset, pool.lock())
-                jobs.append(pool.submit(job))
+                jobs.append(pool.submit(np, fh, free.pop(), offset))
                 offset += CHUNK_BYTES
             if not jobs:
                 break
@@ -412,8 +410,8 @@ def _stream(fh: FileIO, path: str) -> Facts:
 class _Job:
     """One chunk to read and cut on a worker; :meth:`result` waits for it."""
 
-    def __init__(self, np: Any, fd: int, buf: bytearray, offset: int, lock: Any) -> None:
-        self.np, self.fd, self.buf, self.offset = np, fd, buf, offset
+    def __init__(self, np: Any, fh: FileIO, buf: bytearray, offset: int, lock: Any) -> None:
+        self.np, self.fh, self.buf, self.offset = np, fh, buf, offset
         self._done = lock  # held until the job has run
         self._done.acquire()
         self._value: tuple[int, _Cut] | None = None
@@ -421,7 +419,7 @@ class _Job:
 
     def run(self) -> None:
         try:
-            self._value = _read_and_cut(self.np, self.fd, self.buf, self.offset)
+            self._value = _read_and_cut(self.np, self.fh, self.buf, self.offset)
         except BaseException as exc:  # handed to the reading thread
             self._error = exc
         finally:
@@ -443,7 +441,7 @@ class _Pool:
         import queue
         import threading
 
-        self.lock = threading.Lock
+        self._lock = threading.Lock
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._threads = [
             threading.Thread(target=self._work, daemon=True, name=f"build-log-{i}")
@@ -461,7 +459,9 @@ class _Pool:
         for thread in self._threads:
             thread.join()
 
-    def submit(self, job: _Job) -> _Job:
+    def submit(self, np: Any, fh: FileIO, buf: bytearray, offset: int) -> _Job:
+        """Read and cut the chunk at ``offset`` into ``buf`` on a worker."""
+        job = _Job(np, fh, buf, offset, self._lock())
         self._queue.put(job)
         return job
 
@@ -499,24 +499,17 @@ def _numpy() -> Any:
     return numpy
 
 
-def _read_into(fh: FileIO, buf: bytearray) -> int:
-    """Read the next CHUNK_BYTES into ``buf`` (fewer only at the end); the bytes read."""
+def _read_and_cut(np: Any, fh: FileIO, buf: bytearray, offset: int) -> tuple[int, _Cut]:
+    """The chunk at ``offset`` read into ``buf`` (fewer bytes only at the end), and its lines
+    found. Workers read at their own offsets (``os.preadv``; one thread alone may seek)."""
     view = memoryview(buf)
     got = 0
     while got < CHUNK_BYTES:
-        n = fh.readinto(view[got:CHUNK_BYTES])
-        if not n:
-            break
-        got += n
-    return got
-
-
-def _read_and_cut(np: Any, fd: int, buf: bytearray, offset: int) -> tuple[int, _Cut]:
-    """A worker's job: the chunk at ``offset`` read into ``buf``, and its lines found."""
-    view = memoryview(buf)
-    got = 0
-    while got < CHUNK_BYTES:
-        n = os.preadv(fd, [view[got:CHUNK_BYTES]], offset + got)
+        if hasattr(os, "preadv"):
+            n = os.preadv(fh.fileno(), [view[got:CHUNK_BYTES]], offset + got)
+        else:
+            fh.seek(offset + got)
+            n = fh.readinto(view[got:CHUNK_BYTES]) or 0
         if not n:
             break
         got += n
